@@ -1,0 +1,1 @@
+"""Built-in gates, one module per obstacle class; registered through the plugin hooks."""

@@ -1,0 +1,147 @@
+"""The pytest plugin (entry point ``pytest11: obstacles``).
+
+Without ``--candidates`` (or the ``candidates`` ini option) it only registers its markers
+and hook specifications: it collects nothing and imports nothing heavy.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from . import hookspecs
+from .session import STASH_KEY, ObstacleSession
+from .verdict import THEOREM_KILLED
+
+MARKERS = {
+    "theorem_only": "candidate decided by theorems alone (theorem-killed, or bad input); never imports torch",
+    "slow": "candidate that needs its compression measurement (torch + transformers)",
+    "experiment": "candidate that runs its pre-registered experiment",
+}
+KILLED_STATUS = ("theorem-killed", "K", "THEOREM-KILLED")
+
+
+def pytest_addhooks(pluginmanager: pytest.PytestPluginManager) -> None:
+    pluginmanager.add_hookspecs(hookspecs)
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("obstacles", "pytest-obstacles: theorem gates in front of compression experiments")
+    group.addoption("--candidates", action="append", dest="obstacles_candidates", metavar="DIR", default=None,
+                    help="collect every *.yaml, *.yml, *.toml, *.json under DIR as candidates (may repeat)")
+    group.addoption("--obstacles-strict", action="store_true", dest="obstacles_strict", default=None,
+                    help="fail the run when any candidate is theorem-killed or a gate it meets is unverified")
+    group.addoption("--obstacles-lean", dest="obstacles_lean", metavar="DIR", default=None,
+                    help="the Lean theorem library (default: ini obstacles_lean, else ./lean)")
+    parser.addini("candidates", type="paths", default=[], help="candidate folders (as --candidates)")
+    parser.addini("obstacles_strict", type="bool", default=False, help="as --obstacles-strict")
+    parser.addini("obstacles_lean", type="paths", default=[], help="the Lean theorem library folder")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    for name, doc in MARKERS.items():
+        config.addinivalue_line("markers", f"{name}: {doc}")
+    roots = _candidate_roots(config)
+    if not roots:
+        return
+    strict = config.getoption("obstacles_strict") or config.getini("obstacles_strict")
+    config.stash[STASH_KEY] = ObstacleSession(config, roots, bool(strict), _lean_dir(config))
+    from . import builtin
+
+    config.pluginmanager.register(builtin, "obstacles-builtin")
+    # Collect the candidate folders: in place of the default test paths, or beside explicit args.
+    if config.args_source != pytest.Config.ArgsSource.ARGS:
+        config.args = [str(r) for r in roots]
+    else:
+        config.args = list(config.args) + [str(r) for r in roots if not _covered(r, config)]
+
+
+def _candidate_roots(config: pytest.Config) -> list[Path]:
+    given = config.getoption("obstacles_candidates") or []
+    roots = [Path(d).resolve() for d in given] if given else [Path(p).resolve() for p in config.getini("candidates")]
+    for root in roots:
+        if not root.exists():
+            raise pytest.UsageError(f"--candidates {root}: no such file or directory")
+    return roots
+
+
+def _lean_dir(config: pytest.Config) -> Path:
+    given = config.getoption("obstacles_lean")
+    if given:
+        return Path(given).resolve()
+    ini = config.getini("obstacles_lean")
+    return Path(ini[0]).resolve() if ini else (config.rootpath / "lean").resolve()
+
+
+def _covered(root: Path, config: pytest.Config) -> bool:
+    for arg in config.args:
+        base = Path(arg.split("::")[0]).resolve()
+        if root == base or root.is_relative_to(base):
+            return True
+    return False
+
+
+def pytest_collect_file(file_path: Path, parent: pytest.Collector):
+    state = parent.config.stash.get(STASH_KEY, None)
+    if state is None or file_path.suffix.lower() not in (".yaml", ".yml", ".toml", ".json"):
+        return None
+    if not state.owns(file_path):
+        return None
+    from .items import CandidateFile
+
+    return CandidateFile.from_parent(parent, path=file_path)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
+    report = yield
+    if call.when != "call" or call.excinfo is None:
+        return report
+    from .items import TheoremKilled
+
+    if isinstance(call.excinfo.value, TheoremKilled):
+        verdict = call.excinfo.value.verdict
+        report.obstacles_outcome = THEOREM_KILLED
+        report.obstacles_verdict = verdict.to_dict()
+        text = f"theorem-killed: {verdict.headline()}"
+        if item.config.stash[STASH_KEY].strict:
+            report.outcome = "failed"
+            report.longrepr = f"--obstacles-strict: {text}"
+        else:
+            report.outcome = "skipped"
+            report.longrepr = (str(item.path), 0, text)
+    return report
+
+
+def pytest_report_teststatus(report: pytest.TestReport, config: pytest.Config):
+    if getattr(report, "obstacles_outcome", None) == THEOREM_KILLED and report.when == "call":
+        return KILLED_STATUS
+    return None
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Config) -> None:
+    state: ObstacleSession | None = config.stash.get(STASH_KEY, None)
+    if state is None:
+        return
+    killed = terminalreporter.stats.get("theorem-killed", [])
+    chars = config.option.reportchars or ""
+    if killed and ("K" in chars or "a" in chars or "A" in chars or config.option.verbose > 0):
+        terminalreporter.write_sep("=", f"theorem-killed ({len(killed)})", yellow=True)
+        for report in killed:
+            v = report.obstacles_verdict
+            terminalreporter.write_line(f"KILLED {report.nodeid}")
+            terminalreporter.write_line(f"    {v['theorem']} (class {v['obstacle_class']}, gate {v['gate']})")
+            terminalreporter.write_line(f"    {v['reason']}")
+            if config.option.verbose > 1:
+                for a in v.get("assumptions", []):
+                    terminalreporter.write_line(f"    assumes: {a}")
+    if killed and state.strict:
+        terminalreporter.write_line(f"--obstacles-strict: {len(killed)} theorem-killed candidate(s) fail the run", red=True)
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    state = session.config.stash.get(STASH_KEY, None)
+    # Candidates collected but all deselected (e.g. -m theorem_only and nothing killed) is not an error.
+    if state is not None and state.seen_ids and exitstatus == pytest.ExitCode.NO_TESTS_COLLECTED:
+        session.exitstatus = pytest.ExitCode.OK
