@@ -74,6 +74,17 @@ def approx(q: Fraction, digits: int = 4) -> str:
     return f"{float(q):.{digits}g}"
 
 
+def distinct(a: Fraction, b: Fraction, digits: int = 4) -> tuple[str, str]:
+    """Display a and b with the fewest significant digits (at least ``digits``) that tell them apart."""
+    if a == b:
+        return show(a), show(b)
+    for d in range(digits, 40):
+        left, right = f"{float(a):.{d}g}", f"{float(b):.{d}g}"
+        if left != right and float(left) != float(right):
+            return left, right
+    return str(a), str(b)
+
+
 def floor_decimal(q: Fraction, places: int) -> Fraction:
     """Largest decimal with ``places`` digits after the point that is <= q."""
     scale = 10**places

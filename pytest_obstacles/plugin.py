@@ -126,7 +126,7 @@ def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Co
         return
     killed = terminalreporter.stats.get("theorem-killed", [])
     chars = config.option.reportchars or ""
-    if killed and ("K" in chars or "a" in chars or "A" in chars or config.option.verbose > 0):
+    if killed and (state.strict or "K" in chars or "a" in chars or "A" in chars or config.option.verbose > 0):
         terminalreporter.write_sep("=", f"theorem-killed ({len(killed)})", yellow=True)
         for report in killed:
             v = report.obstacles_verdict

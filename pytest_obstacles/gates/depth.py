@@ -15,7 +15,7 @@ from __future__ import annotations
 from fractions import Fraction
 from typing import Any, Mapping
 
-from ..exact import approx, fixed, nth_root_floor, show
+from ..exact import approx, distinct, fixed, nth_root_floor, show
 from ..gate import Gate, Param, ratio
 
 
@@ -47,8 +47,9 @@ class DepthCompositionGate(Gate):
         tau = Fraction(values["tolerance"])
         composed = (1 + eps) ** L
         bound = nth_root_floor(1 + tau, L, 6) - 1  # a 6-place decimal that is <= the exact bound
+        shown_composed, shown_limit = distinct(composed, 1 + tau)
         reason = (
-            f"(1+ε)^L = {approx(composed)} > 1+τ = {show(1 + tau)}; "
+            f"(1+ε)^L = {shown_composed} > 1+τ = {shown_limit}; "
             f"per-layer error must be ≤ {fixed(bound, 6)} for L={L}, τ={show(tau)} "
             f"(got ε = {show(eps)})"
         )
