@@ -71,6 +71,8 @@ class Gate:
     theorem: ClassVar[str]
     decision: ClassVar[str]
     params: ClassVar[tuple[Param, ...]]
+    #: For each param the kill is monotone in: +1 if larger values kill more, -1 if smaller do.
+    monotone: ClassVar[dict[str, int]] = {}
     assumptions: tuple[str, ...] = ()
 
     def lean_args(self, values: Mapping[str, Any]) -> tuple[int, ...]:

@@ -33,6 +33,8 @@ class BudgetInfeasibleGate(Gate):
               minimum_inclusive=False),
     )
 
+    monotone = {"rank": +1, "rows": -1, "cols": -1, "budget": -1}
+
     def lean_args(self, values: Mapping[str, Any]) -> tuple[int, ...]:
         return (int(values["rank"]), int(values["rows"]), int(values["cols"]), *ratio(values["budget"]))
 

@@ -32,6 +32,8 @@ class DepthCompositionGate(Gate):
         Param("per_layer_error", "relative error eps of each layer", minimum=Fraction(0)),
     )
 
+    monotone = {"per_layer_error": +1, "layers": +1, "tolerance": -1}
+
     def lean_args(self, values: Mapping[str, Any]) -> tuple[int, ...]:
         return (int(values["layers"]), *ratio(values["per_layer_error"]), *ratio(values["tolerance"]))
 

@@ -31,6 +31,8 @@ class QuantResolutionGate(Gate):
               minimum_inclusive=False),
     )
 
+    monotone = {"bits": -1, "value_range": +1, "max_abs_error": -1}
+
     def lean_args(self, values: Mapping[str, Any]) -> tuple[int, ...]:
         return (int(values["bits"]), *ratio(values["value_range"]), *ratio(values["max_abs_error"]))
 

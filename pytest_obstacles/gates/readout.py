@@ -30,6 +30,8 @@ class ReadoutCollapseGate(Gate):
         Param("readout_tolerance", "allowed relative readout error tau", minimum=Fraction(0), minimum_inclusive=False),
     )
 
+    monotone = {"pruned_readout_energy": +1, "readout_tolerance": -1}
+
     def lean_args(self, values: Mapping[str, Any]) -> tuple[int, ...]:
         return (*ratio(values["pruned_readout_energy"]), *ratio(values["readout_tolerance"]))
 

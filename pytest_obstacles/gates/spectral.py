@@ -33,6 +33,8 @@ class SpectralFloorGate(Gate):
               minimum=Fraction(0), minimum_inclusive=False),
     )
 
+    monotone = {"rank": -1, "stable_rank": +1, "max_rel_sq_error": -1}
+
     def lean_args(self, values: Mapping[str, Any]) -> tuple[int, ...]:
         return (int(values["rank"]), *ratio(values["stable_rank"]), *ratio(values["max_rel_sq_error"]))
 
