@@ -56,6 +56,14 @@ class CandidateItem(pytest.Item):
         self.decision = decision
         self.strict = strict
         verdict = decision.verdict
+        #: the plain record this item's report carries (see report.py)
+        self.record: dict[str, Any] = {
+            "candidate": candidate.id, "file": str(candidate.source), "file_sha256": candidate.file_sha256,
+            "method": candidate.method, "model": candidate.model, "outcome": None,
+            "classes": sorted({g.obstacle_class for g in decision.applicable}),
+            "unverified": [{"gate": g.name, "theorem": g.theorem, "class": g.obstacle_class, "why": t.why}
+                           for g, t in decision.unverified],
+        }
         if verdict is not None:
             self.add_marker("theorem_only")
             self.user_properties += [("obstacles_verdict", verdict.outcome), ("obstacles_theorem", verdict.theorem),
@@ -89,12 +97,15 @@ class CandidateItem(pytest.Item):
         except CriterionNotMeasured as exc:
             raise ObstacleFailure(f"{candidate.source}, candidate {candidate.id!r}: {exc}") from None
         self.user_properties += [("obstacles_verdict", verdict.outcome), ("obstacles_device", measurement.device)]
+        self.record["device"] = measurement.device
         self._announce(verdict)
         if verdict.outcome == EXPERIMENT_KILLED:
             self.user_properties.append(("obstacles_criterion", verdict.criterion))
             raise ObstacleFailure(f"{verdict.headline()}", verdict)
 
     def _announce(self, verdict: Verdict) -> None:
+        self.record.update(outcome=verdict.outcome, reason=verdict.reason, theorem=verdict.theorem,
+                           obstacle_class=verdict.obstacle_class, criterion=verdict.criterion)
         self.config.hook.pytest_obstacles_verdict(candidate=self.candidate, verdict=verdict, config=self.config)
 
     def repr_failure(self, excinfo, style=None):
@@ -112,6 +123,9 @@ class BadInputItem(pytest.Item):
     def __init__(self, *, error: CandidateError, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.error = error
+        self.record: dict[str, Any] = {"candidate": error.name, "file": str(error.source), "outcome": ERROR,
+                                       "reason": error.describe(), "method": None, "model": None, "classes": [],
+                                       "unverified": []}
         self.add_marker("theorem_only")
         self.add_marker("experiment")
 

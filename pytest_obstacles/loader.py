@@ -92,6 +92,11 @@ def load_file(path: Path, schema: Schema) -> list[Candidate | CandidateError]:
         raw = path.read_bytes()
     except OSError as exc:
         return [CandidateError(path, None, None, f"cannot read file: {exc}")]
+    return load_bytes(path, raw, schema)
+
+
+def load_bytes(path: Path, raw: bytes, schema: Schema) -> list[Candidate | CandidateError]:
+    """As :func:`load_file`, for content read elsewhere (e.g. an older git revision)."""
     sha = hashlib.sha256(raw).hexdigest()
     try:
         text = raw.decode("utf-8")

@@ -12,7 +12,7 @@ import pytest
 
 from . import hookspecs
 from .session import STASH_KEY, ObstacleSession
-from .verdict import THEOREM_KILLED
+from .verdict import ERROR, THEOREM_KILLED
 
 MARKERS = {
     "theorem_only": "candidate decided by theorems alone (theorem-killed, or bad input); never imports torch",
@@ -34,6 +34,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="fail the run when any candidate is theorem-killed or a gate it meets is unverified")
     group.addoption("--obstacles-lean", dest="obstacles_lean", metavar="DIR", default=None,
                     help="the Lean theorem library (default: ini obstacles_lean, else ./lean)")
+    group.addoption("--candidates-changed-since", dest="obstacles_changed_since", metavar="REF", default=None,
+                    help="evaluate only candidates added or changed since git REF (all of them when lean/, a "
+                         "conftest.py or a built-in gate changed)")
+    group.addoption("--obstacles-report", dest="obstacles_report", metavar="PATH", default=None,
+                    help="write the obstacle report (schema: pytest_obstacles/report_schema.json) as JSON to PATH")
     parser.addini("candidates", type="paths", default=[], help="candidate folders (as --candidates)")
     parser.addini("obstacles_strict", type="bool", default=False, help="as --obstacles-strict")
     parser.addini("obstacles_lean", type="paths", default=[], help="the Lean theorem library folder")
@@ -46,7 +51,18 @@ def pytest_configure(config: pytest.Config) -> None:
     if not roots:
         return
     strict = config.getoption("obstacles_strict") or config.getini("obstacles_strict")
-    config.stash[STASH_KEY] = ObstacleSession(config, roots, bool(strict), _lean_dir(config))
+    state = ObstacleSession(config, roots, bool(strict), _lean_dir(config))
+    config.stash[STASH_KEY] = state
+    ref = config.getoption("obstacles_changed_since")
+    if ref:
+        from .changes import changes_since
+
+        state.changes = changes_since(ref, roots[0] if roots[0].is_dir() else roots[0].parent, state.lean_dir)
+    if not hasattr(config, "workerinput"):  # the report is built where reports arrive: the xdist controller
+        from .report import ObstacleReport
+
+        state.report = ObstacleReport(strict=state.strict, changed_since=ref)
+        config.pluginmanager.register(ReportCollector(state.report), "obstacles-report")
     from . import builtin
 
     config.pluginmanager.register(builtin, "obstacles-builtin")
@@ -93,9 +109,48 @@ def pytest_collect_file(file_path: Path, parent: pytest.Collector):
     return CandidateFile.from_parent(parent, path=file_path)
 
 
+def pytest_report_header(config: pytest.Config) -> list[str] | None:
+    state: ObstacleSession | None = config.stash.get(STASH_KEY, None)
+    if state is None:
+        return None
+    lines = [f"obstacles: candidates from {', '.join(map(str, state.roots))}; lean library {state.lean_dir}"
+             + ("; strict" if state.strict else "")]
+    if state.changes is not None:
+        why = state.changes.everything or f"{len(state.changes.changed)} changed files"
+        lines.append(f"obstacles: candidates changed since {state.changes.ref} ({why})")
+    return lines
+
+
+def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config, items: list[pytest.Item]) -> None:
+    state: ObstacleSession | None = config.stash.get(STASH_KEY, None)
+    if state is None or state.changes is None:
+        return
+    from .items import BadInputItem, CandidateItem
+
+    keep, drop = [], []
+    for item in items:
+        if isinstance(item, CandidateItem):
+            selected = state.changes.selects(item.candidate, state.schema)
+        elif isinstance(item, BadInputItem):
+            selected = state.changes.selects_error(item.error)
+        else:
+            selected = True
+        (keep if selected else drop).append(item)
+    if drop:
+        config.hook.pytest_deselected(items=drop)
+        items[:] = keep
+
+
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
     report = yield
+    record = getattr(item, "record", None)
+    if record is not None and (call.when == "call" or (call.when == "setup" and report.skipped)):
+        if record["outcome"] is None:
+            record["outcome"] = "skipped" if report.skipped else ERROR
+            if call.excinfo is not None:
+                record["reason"] = str(call.excinfo.value)
+        report.obstacles = dict(record)
     if call.when != "call" or call.excinfo is None:
         return report
     from .items import TheoremKilled
@@ -120,10 +175,29 @@ def pytest_report_teststatus(report: pytest.TestReport, config: pytest.Config):
     return None
 
 
+class ReportCollector:
+    """Registered on the controller: feeds every candidate item's record into the run's report."""
+
+    def __init__(self, report) -> None:
+        self.report = report
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        record = getattr(report, "obstacles", None)
+        if record is not None:
+            self.report.add(record, report.duration)
+
+
 def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Config) -> None:
     state: ObstacleSession | None = config.stash.get(STASH_KEY, None)
     if state is None:
         return
+    if state.report is not None and state.report.records:
+        terminalreporter.write_sep("-", "obstacles per class")
+        for line in state.report.table_lines(state.costs()):
+            terminalreporter.write_line(line)
+        for gate in state.report.unverified_gates.values():
+            terminalreporter.write_line(f"UNVERIFIED gate {gate['gate']} ({gate['theorem']}, class {gate['class']}): "
+                                        f"{gate['why']}", yellow=True)
     killed = terminalreporter.stats.get("theorem-killed", [])
     chars = config.option.reportchars or ""
     if killed and (state.strict or "K" in chars or "a" in chars or "A" in chars or config.option.verbose > 0):
@@ -138,10 +212,21 @@ def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Co
                     terminalreporter.write_line(f"    assumes: {a}")
     if killed and state.strict:
         terminalreporter.write_line(f"--obstacles-strict: {len(killed)} theorem-killed candidate(s) fail the run", red=True)
+    if state.strict:
+        for gate, trust in state.untrusted():
+            terminalreporter.write_line(f"--obstacles-strict: gate {gate.name} ({gate.theorem}, class "
+                                        f"{gate.obstacle_class}) is unverified and fails the run: {trust.why}", red=True)
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
-    state = session.config.stash.get(STASH_KEY, None)
+    state: ObstacleSession | None = session.config.stash.get(STASH_KEY, None)
+    if state is None:
+        return
     # Candidates collected but all deselected (e.g. -m theorem_only and nothing killed) is not an error.
-    if state is not None and state.seen_ids and exitstatus == pytest.ExitCode.NO_TESTS_COLLECTED:
+    if exitstatus == pytest.ExitCode.NO_TESTS_COLLECTED and (state.seen_ids or session.testscollected):
         session.exitstatus = pytest.ExitCode.OK
+    if state.strict and state.untrusted() and session.exitstatus == pytest.ExitCode.OK:
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+    path = session.config.getoption("obstacles_report")
+    if path and state.report is not None:
+        state.report.write(Path(path), state.costs())

@@ -25,6 +25,7 @@ class Decision:
 
     verdict: Verdict | None  # theorem-killed by a trusted gate, else None
     unverified: list[tuple[Gate, GateTrust]] = field(default_factory=list)  # would kill, but not trusted
+    applicable: list[Gate] = field(default_factory=list)  # gates whose params the candidate states
 
 
 class ObstacleSession:
@@ -37,6 +38,21 @@ class ObstacleSession:
         self._gates: list[Gate] | None = None
         self._schema: Schema | None = None
         self._trust: dict[str, GateTrust] = {}
+        self.changes: Any = None  # changes.ChangeSet under --candidates-changed-since
+        self.report: Any = None  # report.ObstacleReport on the controller
+        self._costs: Any = None
+
+    def costs(self) -> Any:
+        """Measured experiment costs (report.CostModel) from the ledger, read once."""
+        if self._costs is None:
+            from .report import CostModel
+
+            self._costs = CostModel.from_ledger(self.ledger_path())
+        return self._costs
+
+    def ledger_path(self) -> Path:
+        given = self.config.getoption("obstacles_ledger", None) if hasattr(self.config.option, "obstacles_ledger") else None
+        return Path(given) if given else self.config.rootpath / ".obstacles" / "ledger.jsonl"
 
     # -- registration -------------------------------------------------------------------
     @property
@@ -81,6 +97,9 @@ class ObstacleSession:
                 False, "no trust plugin answered for this gate (is pytest_obstacles.lock registered?)")
         return self._trust[gate.name]
 
+    def untrusted(self) -> list[tuple[Gate, GateTrust]]:
+        return [(g, self.trust(g)) for g in self.gates if not self.trust(g).trusted]
+
     def owns(self, path: Path) -> bool:
         return any(path == root or path.is_relative_to(root) for root in self.roots)
 
@@ -89,6 +108,9 @@ class ObstacleSession:
         decision = Decision(verdict=None)
         killers: list[Verdict] = []
         for gate in self.gates:
+            if gate.reads(candidate) is None:
+                continue
+            decision.applicable.append(gate)
             verdict = gate.covers(candidate)
             if verdict is None:
                 continue
