@@ -87,15 +87,20 @@ class CandidateItem(pytest.Item):
             if self.strict:
                 raise ObstacleFailure(f"--obstacles-strict: {notes}")
             self.add_report_section("call", "obstacles", notes)
-        measurement = self.config.hook.pytest_obstacles_measure(candidate=candidate, config=self.config)
-        if measurement is None:
-            raise ObstacleFailure(
-                f"no theorem kills {candidate.id!r} and no measurement is registered for method "
-                f"{candidate.method!r}: implement pytest_obstacles_measure for it (see the README, 'Extending')")
         try:
-            verdict = judge(candidate, measurement)
-        except CriterionNotMeasured as exc:
-            raise ObstacleFailure(f"{candidate.source}, candidate {candidate.id!r}: {exc}") from None
+            measurement = self.config.hook.pytest_obstacles_measure(candidate=candidate, config=self.config)
+            if measurement is None:
+                raise ObstacleFailure(
+                    f"no theorem kills {candidate.id!r} and no measurement is registered for method "
+                    f"{candidate.method!r}: implement pytest_obstacles_measure for it (see the README, 'Extending')")
+            try:
+                verdict = judge(candidate, measurement)
+            except CriterionNotMeasured as exc:
+                raise ObstacleFailure(f"{candidate.source}, candidate {candidate.id!r}: {exc}") from None
+        except Exception as exc:  # an error is a final verdict too (skips are BaseException and pass through)
+            self._announce(Verdict(outcome=ERROR, candidate_id=candidate.id,
+                                   reason=str(exc) or type(exc).__name__))
+            raise
         self.user_properties += [("obstacles_verdict", verdict.outcome), ("obstacles_device", measurement.device)]
         self.record["device"] = measurement.device
         self._announce(verdict)

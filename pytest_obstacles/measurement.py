@@ -43,6 +43,8 @@ def judge(candidate: Candidate, measurement: Measurement) -> Verdict:
         if criterion.fires(value):
             fired.append((criterion, value))
     numbers = {k: f"{float(v):.6g}" for k, v in measurement.metrics.items()}
+    measured = {"metrics": {k: float(v) for k, v in measurement.metrics.items()}, "device": measurement.device,
+                "seconds": measurement.seconds, "details": measurement.details}
     if fired:
         criterion, value = fired[0]
         more = f" (and {len(fired) - 1} more criteria fired)" if len(fired) > 1 else ""
@@ -52,8 +54,9 @@ def judge(candidate: Candidate, measurement: Measurement) -> Verdict:
             reason=f"measured {criterion.metric} = {value:.6g}, kill threshold {criterion.describe()}{more}",
             criterion=criterion.describe(),
             numbers=numbers,
+            measurement=measured,
         )
     checked = "; ".join(f"{c.metric} = {float(measurement.metrics[c.metric]):.6g} (kill if {c.op} "
                         f"{c.describe().split(c.op, 1)[1].strip()})" for c in candidate.kill_criteria)
     return Verdict(outcome=SURVIVED, candidate_id=candidate.id, reason=f"no kill criterion fired: {checked}",
-                   numbers=numbers)
+                   numbers=numbers, measurement=measured)

@@ -39,6 +39,14 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                          "conftest.py or a built-in gate changed)")
     group.addoption("--obstacles-report", dest="obstacles_report", metavar="PATH", default=None,
                     help="write the obstacle report (schema: pytest_obstacles/report_schema.json) as JSON to PATH")
+    group.addoption("--obstacles-device", dest="obstacles_device", metavar="DEVICE", default=None,
+                    help="experiment device: cpu, cuda, cuda:N (default: CUDA when available, one GPU per xdist worker)")
+    group.addoption("--obstacles-ledger", dest="obstacles_ledger", metavar="PATH", default=None,
+                    help="append every verdict as a JSON line to PATH (default .obstacles/ledger.jsonl; 'none': off)")
+    group.addoption("--obstacles-allow-download", action="store_true", dest="obstacles_allow_download", default=False,
+                    help="let experiments download a model named by hub id (default: local Hugging Face cache only)")
+    parser.addini("obstacles_device", default="", help="as --obstacles-device")
+    parser.addini("obstacles_ledger", default="", help="as --obstacles-ledger")
     parser.addini("candidates", type="paths", default=[], help="candidate folders (as --candidates)")
     parser.addini("obstacles_strict", type="bool", default=False, help="as --obstacles-strict")
     parser.addini("obstacles_lean", type="paths", default=[], help="the Lean theorem library folder")
@@ -66,6 +74,11 @@ def pytest_configure(config: pytest.Config) -> None:
     from . import builtin
 
     config.pluginmanager.register(builtin, "obstacles-builtin")
+    from .experiments import plugin as experiments
+    from .ledger import LedgerPlugin
+
+    config.pluginmanager.register(experiments, "obstacles-experiments")
+    config.pluginmanager.register(LedgerPlugin.from_config(config), "obstacles-ledger")
     # Collect the candidate folders: in place of the default test paths, or beside explicit args.
     if config.args_source != pytest.Config.ArgsSource.ARGS:
         config.args = [str(r) for r in roots]

@@ -30,6 +30,8 @@ class Verdict:
     criterion: str | None = None
     numbers: dict[str, str] = field(default_factory=dict)
     assumptions: tuple[str, ...] = ()
+    #: experiment verdicts: {"metrics": {name: float}, "device": str, "seconds": float, "details": {...}}
+    measurement: dict[str, Any] | None = None
 
     def __post_init__(self) -> None:
         if self.outcome not in OUTCOMES:
