@@ -13,6 +13,7 @@ import sys
 #: subcommand -> (module, one-line help)
 SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "constraints": ("pytest_obstacles.constraints_cli", "print every gate's admissible region for given facts"),
+    "unexplained": ("pytest_obstacles.unexplained", "list experiment kills no theorem explains, grouped"),
     "killmap": ("pytest_obstacles.killmap", "draw a sweep's verdicts with each theorem's boundary (PNG/SVG)"),
 }
 

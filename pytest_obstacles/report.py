@@ -64,14 +64,11 @@ class CostModel:
 def _ledger_sample(entry: dict[str, Any]) -> CostSample | None:
     if entry.get("outcome") not in (SURVIVED, EXPERIMENT_KILLED):
         return None
-    cand = entry.get("candidate") if isinstance(entry.get("candidate"), dict) else entry
-    seconds = entry.get("seconds")
-    if seconds is None and isinstance(entry.get("timings"), dict):
-        seconds = entry["timings"].get("measure_seconds", entry["timings"].get("seconds"))
-    method, model = cand.get("method"), cand.get("model")
+    seconds = entry.get("experiment_seconds")
+    method, model = entry.get("method"), entry.get("model")
     if not isinstance(seconds, (int, float)) or not method or not model:
         return None
-    return CostSample(str(method), str(model), float(seconds), str(entry.get("device", "cpu")))
+    return CostSample(str(method), str(model), float(seconds), str(entry.get("device") or "cpu"))
 
 
 @dataclass
