@@ -46,14 +46,19 @@ class CostModel:
         return None, "no measured experiment to estimate from"
 
     @classmethod
-    def from_ledger(cls, path: Path) -> "CostModel":
-        """Cost samples from a ledger's measured experiments (missing or unreadable lines are skipped)."""
+    def from_ledger(cls, path: Path, exclude_run: str | None = None) -> "CostModel":
+        """Cost samples from a ledger's measured experiments (missing or unreadable lines are skipped).
+
+        ``exclude_run`` leaves out the current run's lines: its experiments are counted from its reports.
+        """
         samples = []
         if path.is_file():
             for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
                 try:
                     entry = json.loads(line)
                 except ValueError:
+                    continue
+                if exclude_run is not None and entry.get("run") == exclude_run:
                     continue
                 sample = _ledger_sample(entry)
                 if sample is not None:
@@ -161,7 +166,7 @@ class ObstacleReport:
         if killed:
             known = killed - saved["killed_without_cost_data"]
             if known:
-                lines.append(f"experiment time saved by {known} theorem kills: ~{saved['seconds']:.1f} s on "
+                lines.append(f"experiment time saved by {known} theorem kills: ~{saved['seconds']:.3g} s on "
                              f"{'/'.join(saved['devices'])} (ESTIMATE from {saved['samples']} measured runs)")
             if saved["killed_without_cost_data"]:
                 lines.append(f"{saved['killed_without_cost_data']} theorem kills have no measured cost to estimate "

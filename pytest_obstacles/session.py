@@ -47,12 +47,10 @@ class ObstacleSession:
         if self._costs is None:
             from .report import CostModel
 
-            self._costs = CostModel.from_ledger(self.ledger_path())
+            ledger = self.config.pluginmanager.get_plugin("obstacles-ledger")
+            path, run = (getattr(ledger, "path", None), getattr(ledger, "run_id", None))
+            self._costs = CostModel.from_ledger(path, exclude_run=run) if path is not None else CostModel()
         return self._costs
-
-    def ledger_path(self) -> Path:
-        given = self.config.getoption("obstacles_ledger", None) if hasattr(self.config.option, "obstacles_ledger") else None
-        return Path(given) if given else self.config.rootpath / ".obstacles" / "ledger.jsonl"
 
     # -- registration -------------------------------------------------------------------
     @property
