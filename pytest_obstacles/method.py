@@ -21,11 +21,12 @@ class Method:
         return tuple(dict.fromkeys(self.knobs + COMMON_KNOBS))
 
 
+#: The built-in methods (measured by :mod:`pytest_obstacles.experiments`; knobs documented in docs/experiments.md).
 BUILTIN_METHODS = (
-    Method("lowrank", ("rank", "energy"), "truncated SVD of each targeted weight"),
-    Method("quant", ("bits", "group_size", "symmetric"), "uniform quantisation"),
-    Method("srht_quant", ("bits", "group_size", "symmetric"),
+    Method("lowrank", ("rank", "energy"), "truncated SVD of each targeted weight (rank r, or the energy fraction kept)"),
+    Method("quant", ("bits", "group_size", "symmetric"), "uniform round-to-nearest quantisation in groups"),
+    Method("srht_quant", ("bits", "group_size", "symmetric", "block_size"),
            "random signs + fast Walsh-Hadamard rotation, then uniform quantisation"),
-    Method("prune_channels", ("keep_fraction",), "structured pruning of MLP channels by norm"),
-    Method("prune_experts", ("keep_experts",), "MoE expert pruning by router mass"),
+    Method("prune_channels", ("keep_fraction", "score"), "structured pruning of MLP channels (activation- or weight-scored)"),
+    Method("prune_experts", ("keep_experts",), "MoE expert pruning by calibration router mass"),
 )
