@@ -15,6 +15,8 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "constraints": ("pytest_obstacles.constraints_cli", "print every gate's admissible region for given facts"),
     "unexplained": ("pytest_obstacles.unexplained", "list experiment kills no theorem explains, grouped"),
     "killmap": ("pytest_obstacles.killmap", "draw a sweep's verdicts with each theorem's boundary (PNG/SVG)"),
+    "profile": ("pytest_obstacles.experiments.profile",
+                "measure a model once (stable ranks, spectra, readout energy) into a profile of gate facts"),
 }
 
 

@@ -208,7 +208,8 @@ def _from_pretrained(name: str, where: str, kind: str | None, local_only: bool) 
     try:
         config = transformers.AutoConfig.from_pretrained(where, local_files_only=local_only)
     except (OSError, ValueError) as exc:
-        hint = " (hub ids are read from the local cache only; pass --obstacles-allow-download to fetch)" if local_only else ""
+        hint = (" (hub ids are read from the local cache only; fetch with --obstacles-allow-download, or "
+                "--allow-download for the profile command)") if local_only else ""
         raise ModelUnavailable(
             f"model {name!r} is not a built-in name ({', '.join(known_models())}) and could not be loaded as a "
             f"hub id or local path{hint}: {str(exc).splitlines()[0]}") from None
