@@ -46,6 +46,8 @@ def choose_device(requested: str | None = None) -> torch.device:
 
     Under pytest-xdist with several GPUs, worker ``gwN`` gets ``cuda:(N mod count)``.
     """
+    # deterministic cuBLAS (must be set before the first cuBLAS handle exists; harmless on CPU)
+    os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")
     if requested and requested != "auto":
         device = torch.device(requested)
         if device.type == "cuda" and not torch.cuda.is_available():
@@ -66,6 +68,8 @@ def seed_everything(seed: int) -> None:
         torch.cuda.manual_seed_all(seed)
         torch.backends.cudnn.deterministic = True
         torch.backends.cudnn.benchmark = False
+        # e.g. the MoE experts' index_add_ has a deterministic CUDA kernel only in this mode
+        torch.use_deterministic_algorithms(True, warn_only=True)
 
 
 def _cpu_threads() -> None:

@@ -64,7 +64,7 @@ def profile(model_name: str, *, spectrum: int = 64, device: str | None = None, a
         total = float(s2.sum())
         srank = total / float(s2[0]) if float(s2[0]) > 0 else 0.0
         cum = torch.cumsum(s2, 0) / total if total > 0 else torch.ones_like(s2)
-        ranks = {lvl: int(torch.searchsorted(cum, torch.tensor(float(lvl) - 1e-12, dtype=cum.dtype))) + 1
+        ranks = {lvl: int(torch.searchsorted(cum, torch.tensor(float(lvl) - 1e-12, dtype=cum.dtype, device=cum.device))) + 1
                  for lvl in ENERGY_LEVELS}
         row_range = (w.amax(1) - w.amin(1)).double()
         b = block_for(w.shape[1], None)

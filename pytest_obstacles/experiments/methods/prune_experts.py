@@ -106,7 +106,7 @@ def compress(ctx: Context) -> MethodResult:
         if not top_k <= keep_n <= n_experts:
             raise KnobError(f"keep_experts must be between the router top-k ({top_k}) and the number of experts "
                             f"({n_experts}) in {name}, got {keep_n}")
-        mass = calib[name].mean(0)
+        mass = calib[name].mean(0).cpu()
         keep = torch.sort(torch.argsort(mass, descending=True, stable=True)[:keep_n]).values
         removed = torch.ones(n_experts, dtype=torch.bool)
         removed[keep] = False
