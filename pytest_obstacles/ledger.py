@@ -5,7 +5,8 @@ candidate id, its file's sha256 as collected and as it is when the verdict is wr
 criterion edited after a result is visible), the metrics, the theorem or criterion, the device
 and the timings. Each line is written by a single ``os.write`` on an ``O_APPEND`` descriptor
 while holding an exclusive ``fcntl`` lock, and fsync'd: concurrent workers never interleave,
-and a run killed mid-way loses at most the candidate in flight.
+and a run killed mid-way loses at most the candidate in flight (a line torn by a kill during the
+write is ended by the next append and skipped by :func:`read`).
 
 Path: ``--obstacles-ledger PATH`` (or ini ``obstacles_ledger``); default
 ``<rootdir>/.obstacles/ledger.jsonl``; ``none`` turns the ledger off.
@@ -53,11 +54,14 @@ def append(path: Path | str, record: dict[str, Any]) -> None:
     data = (json.dumps(_clean(record), sort_keys=True, allow_nan=False, separators=(",", ":")) + "\n").encode("utf-8")
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+    fd = os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o644)
     try:
         if fcntl is not None:
             fcntl.flock(fd, fcntl.LOCK_EX)
         try:
+            size = os.fstat(fd).st_size
+            if size and os.pread(fd, 1, size - 1) != b"\n":
+                data = b"\n" + data  # a writer killed mid-line left a torn line: end it, keep ours whole
             view = memoryview(data)
             while view:  # a short write is only possible on odd filesystems; we still hold the lock
                 written = os.write(fd, view)

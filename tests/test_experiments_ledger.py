@@ -46,6 +46,34 @@ def test_read_skips_a_torn_last_line(tmp_path):
     with open(path, "a", encoding="utf-8") as fh:
         fh.write('{"candidate": "c", "metr')  # a writer killed mid-line (not possible with append(), but be robust)
     assert [r["candidate"] for r in ledger.read(path)] == ["a", "b"]
+    ledger.append(path, {"candidate": "d"})  # the next run's first line is not glued to the torn one
+    assert [r["candidate"] for r in ledger.read(path)] == ["a", "b", "d"]
+
+
+def _killable_writer(path: str) -> None:
+    i = 0
+    while True:
+        ledger.append(path, {"seq": i, "payload": "y" * 200_000})
+        i += 1
+
+
+def test_a_writer_killed_mid_run_loses_at_most_the_line_in_flight(tmp_path):
+    import signal
+    import time
+
+    path = tmp_path / "l.jsonl"
+    ctx = mp.get_context("fork" if hasattr(os, "fork") else "spawn")
+    proc = ctx.Process(target=_killable_writer, args=(str(path),))
+    proc.start()
+    deadline = time.time() + 30
+    while time.time() < deadline and (not path.exists() or path.read_bytes().count(b"\n") < 5):
+        time.sleep(0.01)
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.join(10)
+    ledger.append(path, {"seq": "after"})
+    seqs = [r["seq"] for r in ledger.read(path)]
+    assert seqs[-1] == "after"
+    assert seqs[:-1] == list(range(len(seqs) - 1)) and len(seqs) >= 6  # every completed line survives, in order
 
 
 def test_edited_since_finds_files_changed_after_their_verdict(tmp_path):
