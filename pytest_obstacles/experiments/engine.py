@@ -107,12 +107,12 @@ def _forward(model, batch: Mapping[str, torch.Tensor], kind: str) -> tuple[torch
 
 
 def reference(model_name: str, device: torch.device, batch_size: int, sequence_length: int,
-              allow_download: bool = False) -> Reference:
-    key = (model_name, str(device), batch_size, sequence_length)
+              allow_download: bool = False, layers: int | None = None) -> Reference:
+    key = (model_name, str(device), batch_size, sequence_length, layers)
     if key not in _REFERENCES:
         start = time.perf_counter()
         try:
-            loaded = models_mod.load(model_name, allow_download)
+            loaded = models_mod.load(model_name, allow_download, layers=layers)
         except models_mod.ModelUnavailable as exc:
             raise ExperimentError(str(exc)) from None
         model = copy.deepcopy(loaded.model).to(device)
@@ -155,7 +155,8 @@ def measure(model: str, method: str, params: Mapping[str, Any] | None = None, *,
         seed = as_int(params, "seed", 0, minimum=0)
         batch_size = as_int(params, "batch_size", DEFAULT_BATCH, minimum=1, maximum=4096)
         seq = as_int(params, "sequence_length", DEFAULT_SEQUENCE, minimum=2, maximum=65536)
-        ref = reference(model, dev, batch_size, seq, allow_download)
+        layers = as_int(params, "layers", 0, minimum=0) or None  # a tiny proxy is built this deep
+        ref = reference(model, dev, batch_size, seq, allow_download, layers)
         work = copy.deepcopy(ref.model)
         matrices = select(work, _targets(params))
         kind = ref.loaded.kind

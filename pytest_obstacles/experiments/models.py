@@ -161,14 +161,17 @@ class LoadedModel:
 _CACHE: dict[str, LoadedModel] = {}
 
 
-def load(name: str, allow_download: bool = False) -> LoadedModel:
+def load(name: str, allow_download: bool = False, layers: int | None = None) -> LoadedModel:
     """Build or load a model by name (cached per process; callers must copy before editing weights).
 
-    A hub id is read from the local Hugging Face cache only, unless ``allow_download``.
+    A hub id is read from the local Hugging Face cache only, unless ``allow_download``. ``layers``
+    sets the depth of a tiny proxy model (the candidate's ``layers`` param); real models keep theirs.
     """
-    if name not in _CACHE:
-        _CACHE[name] = _load(name, allow_download)
-    return _CACHE[name]
+    depth = layers if name in TINY_MODELS else None
+    key = name if depth is None else f"{name}@{depth}"
+    if key not in _CACHE:
+        _CACHE[key] = _load(name, allow_download, depth)
+    return _CACHE[key]
 
 
 def _quiet() -> None:
@@ -181,14 +184,17 @@ def _quiet() -> None:
         pass
 
 
-def build_tiny(name: str, seed: int | None = None):
-    """The tiny model ``name`` as a fresh module (CPU, eval mode, float32)."""
+def build_tiny(name: str, seed: int | None = None, layers: int | None = None):
+    """The tiny model ``name`` as a fresh module (CPU, eval mode, float32), ``layers`` deep if given."""
     import torch
     import transformers
 
     _quiet()
     spec = TINY_MODELS[name]
-    config = getattr(transformers, spec.config_class)(**spec.config_kwargs())
+    kwargs = spec.config_kwargs()
+    if layers is not None:
+        kwargs[_depth_key(spec)] = int(layers)
+    config = getattr(transformers, spec.config_class)(**kwargs)
     state = torch.random.get_rng_state()
     torch.manual_seed(seed_for(name) if seed is None else seed)
     try:
@@ -198,9 +204,13 @@ def build_tiny(name: str, seed: int | None = None):
     return model.float().eval()
 
 
-def _load(name: str, allow_download: bool) -> LoadedModel:
+def _depth_key(spec: TinySpec) -> str:
+    return "n_layer" if "n_layer" in spec.config_kwargs() else "num_hidden_layers"
+
+
+def _load(name: str, allow_download: bool, layers: int | None = None) -> LoadedModel:
     if name in TINY_MODELS:
-        model = build_tiny(name)
+        model = build_tiny(name, layers=layers)
         return LoadedModel(name, model, "causal", TINY_MODELS[name].moe, vocab_size=model.config.vocab_size)
     if name in PACKAGED_MODELS:
         return _from_pretrained(name, str(PACKAGED_MODELS[name].path()), PACKAGED_MODELS[name].kind, False)
