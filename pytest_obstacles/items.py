@@ -110,7 +110,8 @@ class CandidateItem(pytest.Item):
 
     def _announce(self, verdict: Verdict) -> None:
         self.record.update(outcome=verdict.outcome, reason=verdict.reason, theorem=verdict.theorem,
-                           obstacle_class=verdict.obstacle_class, criterion=verdict.criterion)
+                           obstacle_class=verdict.obstacle_class, criterion=verdict.criterion,
+                           assumptions=list(verdict.assumptions))
         self.config.hook.pytest_obstacles_verdict(candidate=self.candidate, verdict=verdict, config=self.config)
 
     def repr_failure(self, excinfo, style=None):
