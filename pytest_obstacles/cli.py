@@ -17,6 +17,9 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "killmap": ("pytest_obstacles.killmap", "draw a sweep's verdicts with each theorem's boundary (PNG/SVG)"),
     "profile": ("pytest_obstacles.experiments.profile",
                 "measure a model once (stable ranks, spectra, readout energy) into a profile of gate facts"),
+    "lean-check": ("pytest_obstacles.lean.check_cli",
+                   "re-check the Lean library (changed modules only) and rewrite lean/obstacles.lock.json"),
+    "lean-install": ("pytest_obstacles.lean.wasm_install", "install the WebAssembly Lean toolchain into the cache"),
 }
 
 

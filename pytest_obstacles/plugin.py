@@ -18,6 +18,7 @@ MARKERS = {
     "theorem_only": "candidate decided by theorems alone (theorem-killed, or bad input); never imports torch",
     "slow": "candidate that needs its compression measurement (torch + transformers)",
     "experiment": "candidate that runs its pre-registered experiment",
+    "lean": "test that runs Lean (minutes); the fast suite deselects it with -m 'not lean', CI runs it",
 }
 KILLED_STATUS = ("theorem-killed", "K", "THEOREM-KILLED")
 
@@ -34,6 +35,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="fail the run when any candidate is theorem-killed or a gate it meets is unverified")
     group.addoption("--obstacles-lean", dest="obstacles_lean", metavar="DIR", default=None,
                     help="the Lean theorem library (default: ini obstacles_lean, else ./lean)")
+    group.addoption("--lean-check", action="store_true", dest="obstacles_lean_check", default=False,
+                    help="re-check the Lean library (changed modules only) and rewrite its obstacles.lock.json "
+                         "before the run; without --candidates, exit with the check's status")
     group.addoption("--candidates-changed-since", dest="obstacles_changed_since", metavar="REF", default=None,
                     help="evaluate only candidates added or changed since git REF (all of them when lean/, a "
                          "conftest.py or a built-in gate changed)")
@@ -55,6 +59,10 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 def pytest_configure(config: pytest.Config) -> None:
     for name, doc in MARKERS.items():
         config.addinivalue_line("markers", f"{name}: {doc}")
+    if config.getoption("obstacles_lean_check") and not hasattr(config, "workerinput"):
+        from .lean.pytest_check import LeanCheckPlugin
+
+        config.pluginmanager.register(LeanCheckPlugin(config, _lean_dir(config)), "obstacles-lean-check")
     roots = _candidate_roots(config)
     if not roots:
         return
@@ -71,9 +79,10 @@ def pytest_configure(config: pytest.Config) -> None:
 
         state.report = ObstacleReport(strict=state.strict, changed_since=ref)
         config.pluginmanager.register(ReportCollector(state.report), "obstacles-report")
-    from . import builtin
+    from . import builtin, lock
 
     config.pluginmanager.register(builtin, "obstacles-builtin")
+    config.pluginmanager.register(lock, "obstacles-lock")  # gate trust from lean/obstacles.lock.json
     from .experiments import plugin as experiments
     from .ledger import LedgerPlugin
 

@@ -1,0 +1,4 @@
+module
+
+prelude
+public import Fix.Gate
