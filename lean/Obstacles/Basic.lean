@@ -42,6 +42,9 @@ theorem ratAbs_mul (x y : Rat) : ratAbs (x * y) = ratAbs x * ratAbs y := by
     rw [ratAbs_of_nonpos hx, ratAbs_of_nonpos hy, ratAbs_of_nonneg (show 0 ≤ x * y by grind)]
     grind
 
+theorem ratAbs_sub_comm (x y : Rat) : ratAbs (x - y) = ratAbs (y - x) := by
+  unfold ratAbs; split <;> (try split) <;> grind
+
 theorem ratAbs_one : ratAbs 1 = 1 := ratAbs_of_nonneg (by decide)
 
 theorem ratAbs_zero : ratAbs 0 = 0 := ratAbs_of_nonneg (by decide)

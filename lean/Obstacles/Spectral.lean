@@ -76,7 +76,7 @@ theorem keptEnergy_le (ss : List SpectralEntry) (s₁ : Rat) (h : ∀ e ∈ ss, 
   induction ss with
   | nil =>
     show (0 : Rat) ≤ ((0 : Nat) : Rat) * s₁
-    first | (push_cast; grind) | (simp; grind) | simp
+    push_cast; grind
   | cons e ss ih =>
     obtain ⟨s, k⟩ := e
     have hs : s ≤ s₁ := h (s, k) List.mem_cons_self
@@ -86,9 +86,7 @@ theorem keptEnergy_le (ss : List SpectralEntry) (s₁ : Rat) (h : ∀ e ∈ ss, 
 
 theorem div_div_eq_mul_div' (a b c : Rat) (hb : b ≠ 0) (hc : c ≠ 0) :
     a / (b / c) = a * c / b := by
-  first
-    | grind
-    | (rw [Rat.div_def, Rat.div_def, Rat.div_def, Rat.inv_mul_rev, Rat.inv_inv]; grind)
+  grind
 
 /-- **Gate theorem, class S (spectral floor).**  Kills a rank-`r` compression
 of a matrix whose stable rank is too high: if every squared singular value is
