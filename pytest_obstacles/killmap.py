@@ -114,7 +114,11 @@ def boundary_curves(gates, sample: Candidate, x: str, y: str, xs: list[Fraction]
 
 def draw(cells: list[tuple[Fraction, Fraction, str, str]], curves: dict[str, Any], x: str, y: str, sample: Candidate,
          output: Path) -> None:
-    import matplotlib
+    try:
+        import matplotlib
+    except ImportError:
+        raise SystemExit("pytest-obstacles killmap draws with matplotlib, which is not installed: "
+                         "pip install 'pytest-obstacles[plot]' (or pip install matplotlib)") from None
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt

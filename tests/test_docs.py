@@ -44,6 +44,18 @@ def test_verbose_kills_show_the_assumptions(pytester):
     result.stdout.fnmatch_lines(["*assumes: Scalar/list model: each layer is a scalar gain*"])
 
 
+def readme_commands() -> list[str]:
+    section = README.split("## The two commands", 1)[1].split("\n## ", 1)[0]
+    return [block.split("```", 1)[0].strip() for block in section.split("```bash\n")[1:]]
+
+
+def test_ci_runs_the_readme_test_command_verbatim():
+    setup, test = readme_commands()
+    ci = (REPO / ".ci" / "run").read_text(encoding="utf-8").splitlines()
+    assert test in ci, f".ci/run must run the README's test command as written:\n{test}"
+    assert "pytest --candidates=candidates/" in setup
+
+
 def assumptions_section() -> str:
     gates = tomllib.loads((REPO / "lean" / "assumptions.toml").read_text(encoding="utf-8"))["gates"]
     out = ["<!-- assumptions:begin -->", "### Modelling assumptions (what Lean does not prove)", "",

@@ -92,7 +92,7 @@ class LeanRunner:
         for mod in self.library.modules.values():
             target = self.src / mod.path
             wanted[target] = mod.source
-        for extra in ("lean-toolchain",):
+        for extra in ("lean-toolchain", "lakefile.toml", "lakefile.lean", "lake-manifest.json"):  # for elan / lake env
             p = Path(self.library.root) / extra
             if p.is_file():
                 wanted[self.src / extra] = p.read_bytes()
