@@ -9,12 +9,12 @@ The boundary curve is the exact admissible bound of each gate on the y parameter
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
+from . import ledger
 from .candidate import Candidate, CandidateError
 from .constraints import admissible_regions
 from .constraints_cli import builtin_gates
@@ -78,16 +78,11 @@ def run(args: argparse.Namespace) -> int:
 
 def latest_outcomes(path: Path) -> dict[str, str]:
     out: dict[str, str] = {}
-    if path.is_file():
-        for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
-            try:
-                entry = json.loads(line)
-            except ValueError:
-                continue
-            cand = entry.get("candidate")
-            cid = entry.get("candidate_id") or (cand.get("id") if isinstance(cand, dict) else cand)
-            if cid and entry.get("outcome") in (SURVIVED, EXPERIMENT_KILLED):
-                out[str(cid)] = entry["outcome"]
+    for entry in ledger.read(path):
+        cand = entry.get("candidate")
+        cid = entry.get("candidate_id") or (cand.get("id") if isinstance(cand, dict) else cand)
+        if cid and entry.get("outcome") in (SURVIVED, EXPERIMENT_KILLED):
+            out[str(cid)] = entry["outcome"]
     return out
 
 

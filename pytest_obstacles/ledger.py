@@ -75,16 +75,24 @@ def append(path: Path | str, record: dict[str, Any]) -> None:
 
 
 def read(path: Path | str) -> Iterator[dict[str, Any]]:
-    """The ledger's records in order (a torn last line, from a crash mid-write, is skipped)."""
-    with open(path, encoding="utf-8") as fh:
+    """The ledger's records in order. A missing ledger has none; a torn line (from a crash
+    mid-write, possibly inside a multi-byte character) and any line that is not a JSON object
+    are skipped."""
+    try:
+        fh = open(path, encoding="utf-8", errors="replace")
+    except FileNotFoundError:
+        return
+    with fh:
         for line in fh:
             line = line.strip()
             if not line:
                 continue
             try:
-                yield json.loads(line)
+                record = json.loads(line)
             except json.JSONDecodeError:
                 continue
+            if isinstance(record, dict):
+                yield record
 
 
 def file_sha256(path: Path | str) -> str | None:

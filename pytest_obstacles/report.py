@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
 
-from . import __version__
+from . import __version__, ledger
 from .verdict import ERROR, EXPERIMENT_KILLED, SURVIVED, THEOREM_KILLED
 
 SCHEMA_VERSION = 1
@@ -52,17 +52,12 @@ class CostModel:
         ``exclude_run`` leaves out the current run's lines: its experiments are counted from its reports.
         """
         samples = []
-        if path.is_file():
-            for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
-                try:
-                    entry = json.loads(line)
-                except ValueError:
-                    continue
-                if exclude_run is not None and entry.get("run") == exclude_run:
-                    continue
-                sample = _ledger_sample(entry)
-                if sample is not None:
-                    samples.append(sample)
+        for entry in ledger.read(path):
+            if exclude_run is not None and entry.get("run") == exclude_run:
+                continue
+            sample = _ledger_sample(entry)
+            if sample is not None:
+                samples.append(sample)
         return cls(samples)
 
 

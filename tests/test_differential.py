@@ -9,6 +9,8 @@ disagreement fails the gate's test and names the input.
 from __future__ import annotations
 
 import math
+import re
+from dataclasses import replace
 from fractions import Fraction
 
 import pytest
@@ -17,8 +19,8 @@ from hypothesis import strategies as st
 from lean_support import FIXTURE_LEAN, REPO_LEAN, FixGate, MisreadFixGate, copy_library, lean_backend  # noqa: F401
 
 from pytest_obstacles.lean.check_cli import builtin_gates
-from pytest_obstacles.lean.differential import (Case, boundary_cases, case_from_values, judge, nat_cases, param_range,
-                                                 rational_threshold, integer_flip, render)
+from pytest_obstacles.lean.differential import (Case, Encoding, boundary_cases, case_from_values, check, integer_flip,
+                                                 judge, nat_cases, param_range, rational_threshold, render)
 from pytest_obstacles.lean.library import LeanLibrary, gate_specs
 from pytest_obstacles.lean.messages import LeanMessage, LeanRun
 from pytest_obstacles.lean.runner import LeanRunner
@@ -27,6 +29,8 @@ from pytest_obstacles.lean.wasm_install import cache_dir
 GATES = builtin_gates()
 RANDOM_INPUTS = 1000
 BOUNDARY_INPUTS = 60  # small random inputs from which boundaries are searched, param by param
+PLANTED = 5  # deliberately wrong claims mixed into the real Lean run
+MIN_BOUNDARY = 20  # distinct exact-boundary cases per gate (more small inputs are searched until there are)
 
 
 # -- inputs -----------------------------------------------------------------------------------
@@ -76,16 +80,24 @@ def random_inputs(gate, n: int = RANDOM_INPUTS, small: bool = False) -> list[dic
     return out
 
 
-def gate_cases(gate, n: int = RANDOM_INPUTS, boundary_inputs: int = BOUNDARY_INPUTS) -> list[Case]:
+def gate_cases(gate, n: int = RANDOM_INPUTS, boundary_inputs: int = BOUNDARY_INPUTS,
+               min_boundary: int = MIN_BOUNDARY) -> list[Case]:
     """``n`` random valid inputs over the params' whole ranges, then exact boundaries searched from
-    ``boundary_inputs`` small random inputs (small numbers keep the searches cheap for every gate)."""
-    cases = [case_from_values(gate, v, "random") for v in random_inputs(gate, n)]
-    for values in random_inputs(gate, boundary_inputs, small=True)[:boundary_inputs]:
-        found, _ = boundary_cases(gate, values)
-        cases += found + nat_cases(gate, tuple(gate.lean_args(values)))
+    at least ``boundary_inputs`` small random inputs (small numbers keep the searches cheap for every
+    gate), and from more of them until ``min_boundary`` distinct exact-boundary cases are found."""
     unique: dict[tuple[int, ...], Case] = {}
-    for c in cases:
+    for c in (case_from_values(gate, v, "random") for v in random_inputs(gate, n)):
         unique.setdefault(c.args, c)
+
+    def boundaries() -> int:
+        return sum(c.origin.startswith(("exact threshold", "adjacent integers")) for c in unique.values())
+
+    for i, values in enumerate(random_inputs(gate, 4 * boundary_inputs, small=True)):
+        if i >= boundary_inputs and boundaries() >= min_boundary:
+            break
+        found, _ = boundary_cases(gate, values)
+        for c in found + nat_cases(gate, tuple(gate.lean_args(values))):
+            unique.setdefault(c.args, c)
     return list(unique.values())
 
 
@@ -111,7 +123,7 @@ def test_irrational_boundaries_get_a_tight_bracket():
 
 @pytest.mark.parametrize("gate", GATES, ids=lambda g: g.name)
 def test_every_gate_gets_random_and_exact_boundary_cases(gate):
-    cases = gate_cases(gate, n=100, boundary_inputs=8)  # the Lean test draws 1,000 and searches more
+    cases = gate_cases(gate, n=100, boundary_inputs=8, min_boundary=3)  # the Lean test draws 1,000 and searches more
     origins = [c.origin for c in cases]
     assert sum(o == "random" for o in origins) >= 100
     assert sum(o.startswith(("exact threshold", "adjacent integers")) for o in origins) >= 3
@@ -124,7 +136,7 @@ def test_every_gate_gets_random_and_exact_boundary_cases(gate):
 def test_lean_errors_map_back_to_the_cases_they_reject():
     gate = FixGate()
     cases = [case_from_values(gate, {"a": a, "b": b}, "random") for a, b in [(1, 2), (3, 3), (5, 4)]]
-    text, where, control = render(cases, ["Fix.Gate"])
+    text, where, control = render(cases, ["Fix.Gate"], Encoding(chunk=1))
     lines = text.splitlines()
     assert lines[control - 1] == "example : Fix.fixKills 1 2 = true := by decide +kernel"  # the opposite of false
     assert lines[min(where) - 1] == "example : Fix.fixKills 1 2 = false := by decide +kernel"
@@ -136,6 +148,57 @@ def test_lean_errors_map_back_to_the_cases_they_reject():
     assert "Fix.fixKills 3 3" in result.disagreements[0][0].describe()
     silent = judge(cases, LeanRun("D.lean", 0, []), where, control)
     assert not silent.believable  # Lean accepted the false control line: nothing this run says counts
+
+
+def test_chunks_conjoin_claims_and_the_control_flips_one_claim():
+    gate = FixGate()
+    cases = [case_from_values(gate, {"a": a, "b": 2}, "random") for a in range(5)]
+    text, where, control = render(cases, ["Fix.Gate"], Encoding(chunk=2))
+    lines = text.splitlines()
+    assert lines[control - 1] == "example : (Fix.fixKills 0 2 = true) ∧ (Fix.fixKills 1 2 = false) := by decide +kernel"
+    assert [where[k] for k in sorted(where)] == [(0, 1), (2, 3), (4,)]
+    assert lines[max(where) - 1] == "example : Fix.fixKills 4 2 = true := by decide +kernel"
+
+
+CLAIM = re.compile(r"Fix\.fixKills (\d+) (\d+) = (true|false)")
+
+
+def simulated_lean(stem: str, text: str) -> LeanRun:
+    """Stands in for Lean on a generated file: rejects each line with a false claim about Fix.fixKills."""
+    errors = [LeanMessage("error", "decide failed", f"{stem}.lean", n, 0)
+              for n, line in enumerate(text.splitlines(), 1)
+              if any((int(a) > int(b)) != (answer == "true") for a, b, answer in CLAIM.findall(line))]
+    return LeanRun(f"{stem}.lean", 1 if errors else 0, errors)
+
+
+def test_a_rejected_chunk_is_narrowed_to_the_case_that_disagrees():
+    good, bad = FixGate(), MisreadFixGate()
+    cases = [case_from_values(good, {"a": a, "b": b}, "grid") for a in range(8) for b in range(8)]
+    cases.insert(37, case_from_values(bad, {"a": 6, "b": 6}, "grid"))  # the wrong mirror says 6 > 6
+    stems = []
+
+    def run(stem, text):
+        stems.append(stem)
+        return simulated_lean(stem, text)
+
+    result = check(cases, ["Fix.Gate"], run, Encoding(chunk=16))
+    assert stems == ["Differential", "DifferentialNarrowed"]
+    assert result.believable and not result.suspects
+    assert [(c.gate, c.args) for c, _ in result.disagreements] == [("fix-misread", (6, 6))]
+    clean = check([c for c in cases if c.gate == "fix"], ["Fix.Gate"], run, Encoding(chunk=16))
+    assert clean.believable and not clean.disagreements and stems[-1] == "Differential"  # no second run
+
+
+def test_a_chunk_no_single_case_explains_makes_the_run_unbelievable():
+    cases = [case_from_values(FixGate(), {"a": a, "b": 1}, "grid") for a in range(4)]
+
+    def run(stem, text):  # rejects every chunk of two claims, never a single claim
+        errors = [LeanMessage("error", "odd", f"{stem}.lean", n, 0) for n, line in enumerate(text.splitlines(), 1)
+                  if line.count("Fix.fixKills") > 1 or "0 1 = true" in line]
+        return LeanRun(f"{stem}.lean", 1, errors)
+
+    result = check(cases, ["Fix.Gate"], run, Encoding(chunk=2))
+    assert not result.believable and not result.disagreements
 
 
 # -- with Lean ----------------------------------------------------------------------------------
@@ -150,7 +213,8 @@ def test_a_wrong_mirror_is_caught_and_named(tmp_path, lean_backend):
     with runner.locked():
         runner.sync()
         runner.build([m for m in library.closure("Fix.Gate") if not runner.has_output(m)])
-        text, where, control = render(cases, ["Fix.Gate"], template="example : Eq ({decision} {args}) {answer} := rfl",
+        # prelude only: no `decide` tactic and no `∧` notation, so one `rfl` example per case
+        text, where, control = render(cases, ["Fix.Gate"], Encoding("Eq ({decision} {args}) {answer}", "rfl", 1),
                                       prelude=True)
         run = runner.run_check_file("DifferentialFixture", text)
     result = judge(cases, run, where, control)
@@ -161,41 +225,52 @@ def test_a_wrong_mirror_is_caught_and_named(tmp_path, lean_backend):
     assert all("Python says true" in c.describe() for c, _ in wrong)
 
 
-@pytest.fixture(scope="module")
-def differential(lean_backend):
+@pytest.mark.lean
+def test_python_mirrors_agree_with_lean(lean_backend):
+    """Every built-in gate's mirror against its Lean decision function, all gates in one Lean run
+    (one test, not one per gate, so that xdist workers do not each repeat the run)."""
     library = LeanLibrary.scan(REPO_LEAN)
     specs = {s.theorem: s for s in gate_specs(library, GATES)}
     modules = set()
     for g in GATES:
         module = specs[g.theorem].module or next(iter(library.declaring(g.decision, ("def",))), None)
-        if module is None:
-            pytest.fail(f"no module of {REPO_LEAN} defines {g.decision} (gate {g.name})")
+        assert module is not None, f"no module of {REPO_LEAN} defines {g.decision} (gate {g.name})"
         modules.add(module)
     cases = {g.name: gate_cases(g) for g in GATES}
+    for g in GATES:
+        mine = cases[g.name]
+        assert sum(c.origin == "random" for c in mine) >= RANDOM_INPUTS, g.name
+        assert sum(c.origin.startswith(("exact threshold", "adjacent integers")) for c in mine) >= MIN_BOUNDARY, g.name
     everything = [c for cs in cases.values() for c in cs]
+    # Positive controls: a few claims the opposite of the mirror's answer, spread over different
+    # chunks. Lean must reject their chunks, and the narrowing run must name exactly these.
+    step = len(everything) // PLANTED
+    spots = [i * step + step // 2 for i in range(PLANTED)]  # clear of the first chunk, which the control line repeats
+    planted = [replace(everything[i], gate="planted", expected=not everything[i].expected,
+                       origin="planted: the opposite of the mirror's answer") for i in spots]
+    for k, (i, c) in enumerate(zip(spots, planted)):
+        everything.insert(i + k + 1, c)  # next to the true claim it contradicts
     runner = LeanRunner(library, lean_backend, cache_dir(), progress=print)
     with runner.locked():
         runner.sync()
         built = runner.build([m for m in library.order(modules) if not runner.has_output(m)])
         failed = {m: r.run.failure_lines() if r.run else r.blocked_by for m, r in built.items() if not r.ok}
-        if failed:
-            pytest.fail(f"the Lean library does not compile: {failed}")
-        text, where, control = render(everything, sorted(modules))
-        run = runner.run_check_file("Differential", text)
-    print(f"differential: {len(everything)} cases, one Lean run of {run.seconds:.0f} s "
-          f"({runner.src / 'PytestObstaclesCheck' / 'Differential.lean'})")
-    return judge(everything, run, where, control), cases, run
-
-
-@pytest.mark.lean
-@pytest.mark.parametrize("gate", GATES, ids=lambda g: g.name)
-def test_python_mirror_agrees_with_lean(differential, gate):
-    result, cases, run = differential
+        assert not failed, f"the Lean library does not compile: {failed}"
+        result = check(everything, sorted(modules), runner.run_check_file)
+    print(f"differential: {len(everything)} cases in {len(result.runs)} Lean run(s) of "
+          f"{sum(r.seconds for r in result.runs):.0f} s ({runner.src / 'PytestObstaclesCheck'})")
     assert result.believable, ("the Lean run cannot be believed (control line accepted, or errors off the case "
-                               f"lines): {[str(m) for m in result.unexplained[:5]]} {run.failure_lines()}")
-    mine = cases[gate.name]
-    assert sum(c.origin == "random" for c in mine) >= RANDOM_INPUTS
-    assert sum(c.origin.startswith(("exact threshold", "adjacent integers")) for c in mine) >= 20
-    wrong = result.by_gate(gate.name)
-    assert not wrong, f"{len(wrong)} disagreement(s), e.g.:\n" + "\n".join(
-        f"  {c.describe()}; Lean: {m.first_line()}" for c, m in wrong[:10])
+                               f"lines): {[str(m) for m in result.unexplained[:5]]} "
+                               f"{[line for r in result.runs for line in r.failure_lines()]}")
+    caught = result.by_gate("planted")
+    assert sorted(c.args for c, _ in caught) == sorted(c.args for c in planted), (
+        f"the planted wrong claims were not all named: {[c.describe() for c, _ in caught]}")
+    problems = []
+    for g in GATES:
+        wrong, suspects = result.by_gate(g.name), result.suspects_of(g.name)
+        if wrong or suspects:
+            problems.append(f"gate {g.name}: {len(wrong)} disagreement(s)"
+                            + (f", {len(suspects)} case(s) in rejected chunks not narrowed" if suspects else "")
+                            + ", e.g.:\n" + "\n".join(f"  {c.describe()}; Lean: {m.first_line()}" for c, m in wrong[:10])
+                            + "".join(f"\n  (in a rejected chunk) {c.describe()}" for c in suspects[:5]))
+    assert not problems, "\n".join(problems)

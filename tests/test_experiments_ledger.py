@@ -50,6 +50,18 @@ def test_read_skips_a_torn_last_line(tmp_path):
     assert [r["candidate"] for r in ledger.read(path)] == ["a", "b", "d"]
 
 
+def test_read_survives_a_line_torn_inside_a_character_and_a_missing_ledger(tmp_path):
+    path = tmp_path / "l.jsonl"
+    ledger.append(path, {"candidate": "é-first"})
+    with open(path, "ab") as fh:
+        fh.write('{"candidate": "ü'.encode()[:-1])  # cut inside the two bytes of ü
+    ledger.append(path, {"candidate": "after"})
+    with open(path, "a", encoding="utf-8") as fh:
+        fh.write("[1, 2]\n")  # valid JSON, not a record
+    assert [r["candidate"] for r in ledger.read(path)] == ["é-first", "after"]
+    assert list(ledger.read(tmp_path / "none.jsonl")) == []
+
+
 def _killable_writer(path: str) -> None:
     i = 0
     while True:
