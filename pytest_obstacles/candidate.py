@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import operator
+from collections import abc
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
@@ -21,7 +22,7 @@ OPERATORS: dict[str, Callable[[Any, Any], bool]] = {
 }
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class KillCriterion:
     """A pre-registered rule: the candidate is killed when ``metric op threshold`` holds."""
 
@@ -40,7 +41,7 @@ class KillCriterion:
         return {"metric": self.metric, "op": self.op, "threshold": str(self.threshold)}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Candidate:
     """One compression configuration to be judged.
 
@@ -73,7 +74,7 @@ class Candidate:
         }
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class CandidateError:
     """Bad input, reported as one failing item: which file, which candidate, which field, what to fix."""
 
@@ -101,8 +102,10 @@ def jsonable(value: Any) -> Any:
         if value.denominator == 1:
             return int(value)
         return decimal_string(value) or f"{value.numerator}/{value.denominator}"
+    if value is None or isinstance(value, (str, int, float)):
+        return value
     if isinstance(value, (list, tuple)):
         return [jsonable(v) for v in value]
-    if isinstance(value, Mapping):
+    if isinstance(value, abc.Mapping):
         return {str(k): jsonable(v) for k, v in value.items()}
     return value

@@ -6,6 +6,7 @@ A config that says ``0.05`` means exactly 1/20. Everything a verdict depends on 
 
 from __future__ import annotations
 
+import functools
 import math
 from fractions import Fraction
 from numbers import Rational
@@ -17,6 +18,11 @@ class NotExact(ValueError):
 
 def exact(value: object) -> Fraction:
     """Return ``value`` as an exact Fraction, or raise :class:`NotExact` saying why."""
+    kind = type(value)
+    if kind is Fraction:  # the common case: our loaders made it (Fractions are immutable)
+        return value  # type: ignore[return-value]
+    if kind is int:
+        return Fraction(value)  # type: ignore[arg-type]
     if isinstance(value, bool):
         raise NotExact(f"expected a number, got the boolean {value!r}")
     if isinstance(value, Rational):
@@ -109,6 +115,7 @@ def fixed(q: Fraction, places: int) -> str:
     return f"{sign}{whole}.{frac:0{places}d}" if places else f"{sign}{whole}"
 
 
+@functools.lru_cache(maxsize=4096)  # a sweep asks for the same (1 + tau, L) bound many times
 def nth_root_floor(q: Fraction, n: int, places: int) -> Fraction:
     """Largest multiple x of 10**-places with x**n <= q (q >= 0), found exactly by bisection."""
     if q < 0 or n < 1:

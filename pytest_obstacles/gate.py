@@ -58,6 +58,10 @@ class Param:
         return f"{self.name} ({', '.join(parts)}): {self.doc}"
 
 
+_MISSING = object()
+MEMO_SIZE = 65_536
+
+
 class Gate:
     """Base class for gates. Subclasses set the class attributes and implement three methods.
 
@@ -97,11 +101,28 @@ class Gate:
         return self.decide(*self.lean_args(values))
 
     def covers(self, candidate: Candidate) -> Verdict | None:
-        """A theorem-killed verdict if this gate's theorem kills the candidate, else None."""
+        """A theorem-killed verdict if this gate's theorem kills the candidate, else None.
+
+        ``decide`` and ``explain`` are pure functions of the values read, so their answers are
+        memoised per distinct values (a sweep repeats the values of the params a gate reads)."""
         values = self.reads(candidate)
-        if values is None or not self.kills(values):
+        if values is None:
             return None
-        reason, numbers = self.explain(values)
+        memo: dict[Any, Any] = self.__dict__.setdefault("_covers_memo", {})
+        key = tuple(values.values())
+        try:
+            found = memo.get(key, _MISSING)
+        except TypeError:  # unhashable values: decide afresh
+            key, found = None, _MISSING
+        if found is _MISSING:
+            found = self.explain(values) if self.kills(values) else None
+            if key is not None:
+                if len(memo) >= MEMO_SIZE:
+                    memo.clear()
+                memo[key] = found
+        if found is None:
+            return None
+        reason, numbers = found
         return Verdict(
             outcome=THEOREM_KILLED,
             candidate_id=candidate.id,
@@ -109,7 +130,7 @@ class Gate:
             gate=self.name,
             theorem=self.theorem,
             obstacle_class=self.obstacle_class,
-            numbers=numbers,
+            numbers=numbers,  # shared with the memo: verdicts are never mutated
             assumptions=tuple(self.assumptions),
         )
 

@@ -14,14 +14,6 @@ from .session import STASH_KEY, Decision, ObstacleSession
 from .verdict import ERROR, EXPERIMENT_KILLED, Verdict
 
 
-class TheoremKilled(Exception):
-    """Raised by a covered candidate's item: it ends at once, citing the theorem."""
-
-    def __init__(self, verdict: Verdict) -> None:
-        super().__init__(verdict.headline())
-        self.verdict = verdict
-
-
 class ObstacleFailure(Exception):
     """A failure whose message is complete by itself (no traceback is shown)."""
 
@@ -49,6 +41,10 @@ class CandidateFile(pytest.File):
                                             strict=state.strict)
 
 
+#: one mark object shared by every item (10,000 items need not make 10,000 copies)
+MARKS = {name: getattr(pytest.mark, name) for name in ("theorem_only", "slow", "experiment")}
+
+
 class CandidateItem(pytest.Item):
     def __init__(self, *, candidate: Candidate, decision: Decision, strict: bool, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -60,27 +56,34 @@ class CandidateItem(pytest.Item):
         self.record: dict[str, Any] = {
             "candidate": candidate.id, "file": str(candidate.source), "file_sha256": candidate.file_sha256,
             "method": candidate.method, "model": candidate.model, "outcome": None,
-            "classes": sorted({g.obstacle_class for g in decision.applicable}),
-            "unverified": [{"gate": g.name, "theorem": g.theorem, "class": g.obstacle_class, "why": t.why}
-                           for g, t in decision.unverified],
+            "classes": tuple(sorted({g.obstacle_class for g in decision.applicable})),
+            "unverified": tuple({"gate": g.name, "theorem": g.theorem, "class": g.obstacle_class, "why": t.why}
+                                for g, t in decision.unverified),
         }
         if verdict is not None:
-            self.add_marker("theorem_only")
+            self.add_marker(MARKS["theorem_only"])
             self.user_properties += [("obstacles_verdict", verdict.outcome), ("obstacles_theorem", verdict.theorem),
                                      ("obstacles_class", verdict.obstacle_class), ("obstacles_reason", verdict.reason)]
         elif decision.unverified and strict:
-            self.add_marker("theorem_only")  # a fast verdict: strict mode fails on an unverified gate
+            self.add_marker(MARKS["theorem_only"])  # a fast verdict: strict mode fails on an unverified gate
         else:
-            self.add_marker("slow")
-            self.add_marker("experiment")
+            self.add_marker(MARKS["slow"])
+            self.add_marker(MARKS["experiment"])
         for gate, trust in decision.unverified:
             self.user_properties.append(("obstacles_unverified_gate", f"{gate.name} ({gate.theorem}): {trust.why}"))
+
+    @property
+    def theorem_verdict(self) -> Verdict | None:
+        """The theorem kill decided at collection; the plugin's report hook turns the item into it."""
+        return self.decision.verdict
 
     def runtest(self) -> None:
         candidate = self.candidate
         if self.decision.verdict is not None:
+            # Ends at once, without raising: the report hook makes this call a theorem-killed
+            # outcome (an exception per item would cost a traceback and its reference cycles).
             self._announce(self.decision.verdict)
-            raise TheoremKilled(self.decision.verdict)
+            return
         if self.decision.unverified:
             notes = "; ".join(f"gate {g.name} would kill but its theorem {g.theorem} is unverified: {t.why}"
                               for g, t in self.decision.unverified)
@@ -109,13 +112,13 @@ class CandidateItem(pytest.Item):
             raise ObstacleFailure(f"{verdict.headline()}", verdict)
 
     def _announce(self, verdict: Verdict) -> None:
-        self.record.update(outcome=verdict.outcome, reason=verdict.reason, theorem=verdict.theorem,
+        self.record.update(outcome=verdict.outcome, reason=verdict.reason, gate=verdict.gate, theorem=verdict.theorem,
                            obstacle_class=verdict.obstacle_class, criterion=verdict.criterion,
-                           assumptions=list(verdict.assumptions))
+                           assumptions=verdict.assumptions)
         self.config.hook.pytest_obstacles_verdict(candidate=self.candidate, verdict=verdict, config=self.config)
 
     def repr_failure(self, excinfo, style=None):
-        if isinstance(excinfo.value, (TheoremKilled, ObstacleFailure)):
+        if isinstance(excinfo.value, ObstacleFailure):
             return str(excinfo.value)
         return super().repr_failure(excinfo, style=style)
 
@@ -132,8 +135,8 @@ class BadInputItem(pytest.Item):
         self.record: dict[str, Any] = {"candidate": error.name, "file": str(error.source), "outcome": ERROR,
                                        "reason": error.describe(), "method": None, "model": None, "classes": [],
                                        "unverified": []}
-        self.add_marker("theorem_only")
-        self.add_marker("experiment")
+        self.add_marker(MARKS["theorem_only"])
+        self.add_marker(MARKS["experiment"])
 
     def runtest(self) -> None:
         verdict = Verdict(outcome=ERROR, candidate_id=self.error.name, reason=self.error.describe())

@@ -78,10 +78,10 @@ def run(args: argparse.Namespace) -> int:
 
 def latest_outcomes(path: Path) -> dict[str, str]:
     out: dict[str, str] = {}
-    for entry in ledger.read(path):
+    for entry in ledger.read(path, outcomes=(SURVIVED, EXPERIMENT_KILLED)):
         cand = entry.get("candidate")
         cid = entry.get("candidate_id") or (cand.get("id") if isinstance(cand, dict) else cand)
-        if cid and entry.get("outcome") in (SURVIVED, EXPERIMENT_KILLED):
+        if cid:
             out[str(cid)] = entry["outcome"]
     return out
 

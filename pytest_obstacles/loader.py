@@ -6,7 +6,9 @@ One bad candidate never hides the others in the same file.
 
 from __future__ import annotations
 
+import contextlib
 import difflib
+import gc
 import hashlib
 import itertools
 import json
@@ -34,6 +36,19 @@ _BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 class _ExactYamlLoader(_BaseLoader):  # type: ignore[misc, valid-type]
     """SafeLoader whose floats are exact Fractions (NaN/inf stay floats, to be rejected)."""
 
+    _resolved: dict[tuple[str, Any], str] = {}  # scalar text -> implicit tag; keys and values repeat a lot
+
+    def resolve(self, kind: Any, value: Any, implicit: Any) -> str:
+        if kind is not yaml.ScalarNode or self.yaml_path_resolvers:
+            return super().resolve(kind, value, implicit)
+        key = (value, implicit)
+        tag = self._resolved.get(key)
+        if tag is None:
+            tag = super().resolve(kind, value, implicit)
+            if len(self._resolved) < 65_536:
+                self._resolved[key] = tag
+        return tag
+
 
 def _construct_exact_float(loader: yaml.Loader, node: yaml.Node) -> Any:
     text = loader.construct_scalar(node)
@@ -50,16 +65,88 @@ _ExactYamlLoader.add_implicit_resolver(
 )
 
 
+class _Unusual(Exception):
+    """A YAML feature the fast path leaves to PyYAML's own constructor."""
+
+
+_TAG = "tag:yaml.org,2002:"
+_DEEP = 64
+
+
+def _plain(loader: _ExactYamlLoader, node: yaml.Node, depth: int = 0) -> Any:
+    """Build the Python value of a composed node of plain data (str, int, exact float, bool,
+    null, lists, mappings), as PyYAML's SafeConstructor would, without its per-node machinery.
+
+    Anything else (merge keys, timestamps, binary, sets, explicit tags, non-scalar keys, deep
+    or recursive aliases) raises :class:`_Unusual` and the caller constructs the document with
+    PyYAML instead."""
+    if depth > _DEEP:
+        raise _Unusual
+    tag = node.tag
+    if isinstance(node, yaml.ScalarNode):
+        if tag == _TAG + "str":
+            return node.value
+        if tag == _TAG + "float":
+            return _construct_exact_float(loader, node)
+        if tag == _TAG + "int":
+            return loader.construct_yaml_int(node)
+        if tag == _TAG + "bool":
+            return loader.construct_yaml_bool(node)
+        if tag == _TAG + "null":
+            return None
+    elif isinstance(node, yaml.SequenceNode) and tag == _TAG + "seq":
+        return [_plain(loader, item, depth + 1) for item in node.value]
+    elif isinstance(node, yaml.MappingNode) and tag == _TAG + "map":
+        out = {}
+        for key, value in node.value:
+            if not isinstance(key, yaml.ScalarNode) or key.tag == _TAG + "merge":
+                raise _Unusual
+            out[_plain(loader, key, depth + 1)] = _plain(loader, value, depth + 1)
+        return out
+    raise _Unusual
+
+
+def _load_yaml(text: str) -> Any:
+    """``yaml.load(text, Loader=_ExactYamlLoader)``, with a fast path for plain data."""
+    loader = _ExactYamlLoader(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return None
+        try:
+            return _plain(loader, node)
+        except _Unusual:
+            return loader.construct_document(node)
+    finally:
+        loader.dispose()
+
+
 def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not a finite number")
 
 
+@contextlib.contextmanager
+def _no_gc() -> Iterator[None]:
+    """Pause the cyclic garbage collector while a file is parsed and validated.
+
+    Loading allocates many short-lived containers, and each burst of allocations triggers a
+    collection that walks every live object of the session, so loading 10,000 candidates into
+    one pytest session became quadratic-ish (the Mercurial ``nogc`` trick; refcounting still
+    frees the garbage at once)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def parse_document(path: Path, text: str) -> Any:
-    """Parse one file by its suffix; raise ValueError with the parser's position on bad syntax."""
     suffix = path.suffix.lower()
     if suffix in (".yaml", ".yml"):
         try:
-            return yaml.load(text, Loader=_ExactYamlLoader)
+            return _load_yaml(text)
         except yaml.YAMLError as exc:
             raise ValueError(f"invalid YAML: {exc}") from None
     if suffix == ".toml":
@@ -81,9 +168,13 @@ class Schema:
 
     methods: Mapping[str, Method]
     gate_params: Mapping[str, list[Param]] = field(default_factory=dict)
+    _known: dict[str, frozenset[str]] = field(default_factory=dict, init=False, repr=False, compare=False)
 
-    def known_keys(self, method: Method) -> list[str]:
-        return sorted(set(self.gate_params) | set(method.all_knobs))
+    def known_keys(self, method: Method) -> frozenset[str]:
+        keys = self._known.get(method.name)
+        if keys is None:
+            keys = self._known[method.name] = frozenset(self.gate_params) | frozenset(method.all_knobs)
+        return keys
 
 
 def load_file(path: Path, schema: Schema) -> list[Candidate | CandidateError]:
@@ -97,6 +188,11 @@ def load_file(path: Path, schema: Schema) -> list[Candidate | CandidateError]:
 
 def load_bytes(path: Path, raw: bytes, schema: Schema) -> list[Candidate | CandidateError]:
     """As :func:`load_file`, for content read elsewhere (e.g. an older git revision)."""
+    with _no_gc():
+        return _load_bytes(path, raw, schema)
+
+
+def _load_bytes(path: Path, raw: bytes, schema: Schema) -> list[Candidate | CandidateError]:
     sha = hashlib.sha256(raw).hexdigest()
     try:
         text = raw.decode("utf-8")
@@ -229,7 +325,7 @@ def _validate(entry: Mapping[str, Any], schema: Schema) -> dict[str, Any]:
 
 
 def _check_params(params: Mapping[str, Any], schema: Schema, method: Method, where: str) -> dict[str, Any]:
-    known = set(schema.known_keys(method))
+    known = schema.known_keys(method)
     checked: dict[str, Any] = {}
     for key, value in params.items():
         key = str(key)

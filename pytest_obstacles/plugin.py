@@ -172,22 +172,18 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
             record["outcome"] = "skipped" if report.skipped else ERROR
             if call.excinfo is not None:
                 record["reason"] = str(call.excinfo.value)
-        report.obstacles = dict(record)
-    if call.when != "call" or call.excinfo is None:
+        report.obstacles = record  # final now: the item's record travels with its report (and to xdist's controller)
+    verdict = getattr(item, "theorem_verdict", None)
+    if call.when != "call" or call.excinfo is not None or verdict is None:
         return report
-    from .items import TheoremKilled
-
-    if isinstance(call.excinfo.value, TheoremKilled):
-        verdict = call.excinfo.value.verdict
-        report.obstacles_outcome = THEOREM_KILLED
-        report.obstacles_verdict = verdict.to_dict()
-        text = f"theorem-killed: {verdict.headline()}"
-        if item.config.stash[STASH_KEY].strict:
-            report.outcome = "failed"
-            report.longrepr = f"--obstacles-strict: {text}"
-        else:
-            report.outcome = "skipped"
-            report.longrepr = (str(item.path), 0, text)
+    report.obstacles_outcome = THEOREM_KILLED
+    text = f"theorem-killed: {verdict.headline()}"
+    if item.config.stash[STASH_KEY].strict:
+        report.outcome = "failed"
+        report.longrepr = f"--obstacles-strict: {text}"
+    else:
+        report.outcome = "skipped"
+        report.longrepr = (str(item.path), 0, text)
     return report
 
 
@@ -225,7 +221,7 @@ def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Co
     if killed and (state.strict or "K" in chars or "a" in chars or "A" in chars or config.option.verbose > 0):
         terminalreporter.write_sep("=", f"theorem-killed ({len(killed)})", yellow=True)
         for report in killed:
-            v = report.obstacles_verdict
+            v = report.obstacles
             terminalreporter.write_line(f"KILLED {report.nodeid}")
             terminalreporter.write_line(f"    {v['theorem']} (class {v['obstacle_class']}, gate {v['gate']})")
             terminalreporter.write_line(f"    {v['reason']}")

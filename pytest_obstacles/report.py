@@ -52,7 +52,7 @@ class CostModel:
         ``exclude_run`` leaves out the current run's lines: its experiments are counted from its reports.
         """
         samples = []
-        for entry in ledger.read(path):
+        for entry in ledger.read(path, outcomes=(SURVIVED, EXPERIMENT_KILLED)):
             if exclude_run is not None and entry.get("run") == exclude_run:
                 continue
             sample = _ledger_sample(entry)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -19,13 +19,13 @@ from .verdict import Verdict
 STASH_KEY = pytest.StashKey["ObstacleSession"]()
 
 
-@dataclass
+@dataclass(slots=True)
 class Decision:
     """What the gates say about one candidate, before anything runs."""
 
     verdict: Verdict | None  # theorem-killed by a trusted gate, else None
-    unverified: list[tuple[Gate, GateTrust]] = field(default_factory=list)  # would kill, but not trusted
-    applicable: list[Gate] = field(default_factory=list)  # gates whose params the candidate states
+    unverified: tuple[tuple[Gate, GateTrust], ...] = ()  # would kill, but not trusted
+    applicable: tuple[Gate, ...] = ()  # gates whose params the candidate states
 
 
 class ObstacleSession:
@@ -103,12 +103,14 @@ class ObstacleSession:
 
     # -- deciding -----------------------------------------------------------------------
     def decide(self, candidate: Candidate) -> Decision:
-        decision = Decision(verdict=None)
+        # Tuples, not lists: 10,000 items keep their decisions alive, and () allocates nothing.
+        applicable: list[Gate] = []
+        unverified: list[tuple[Gate, GateTrust]] = []
         killers: list[Verdict] = []
         for gate in self.gates:
             if gate.reads(candidate) is None:
                 continue
-            decision.applicable.append(gate)
+            applicable.append(gate)
             verdict = gate.covers(candidate)
             if verdict is None:
                 continue
@@ -116,7 +118,8 @@ class ObstacleSession:
             if trust.trusted:
                 killers.append(verdict)
             else:
-                decision.unverified.append((gate, trust))
+                unverified.append((gate, trust))
+        decision = Decision(verdict=None, unverified=tuple(unverified), applicable=tuple(applicable))
         if killers:
             first = killers[0]
             if len(killers) > 1:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 THEOREM_KILLED = "theorem-killed"
@@ -12,7 +12,7 @@ ERROR = "error"
 OUTCOMES = (THEOREM_KILLED, EXPERIMENT_KILLED, SURVIVED, ERROR)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Verdict:
     """The outcome for one candidate.
 
@@ -45,9 +45,7 @@ class Verdict:
         return f"{self.outcome}: {self.reason}"
 
     def to_dict(self) -> dict[str, Any]:
-        d = asdict(self)
-        d["assumptions"] = list(self.assumptions)
-        return d
+        return {f.name: getattr(self, f.name) for f in fields(self)}  # shallow: the fields are never mutated
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> "Verdict":

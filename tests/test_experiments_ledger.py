@@ -62,6 +62,17 @@ def test_read_survives_a_line_torn_inside_a_character_and_a_missing_ledger(tmp_p
     assert list(ledger.read(tmp_path / "none.jsonl")) == []
 
 
+def test_read_by_outcome_skips_other_lines_whatever_their_spacing(tmp_path):
+    path = tmp_path / "l.jsonl"
+    ledger.append(path, {"candidate": "a", "outcome": "theorem-killed", "reason": "not survived"})
+    ledger.append(path, {"candidate": "b", "outcome": "survived"})
+    with open(path, "a", encoding="utf-8") as fh:
+        fh.write(json.dumps({"candidate": "c", "outcome": "experiment-killed"}, indent=None) + "\n")  # ", " / ": "
+        fh.write(json.dumps({"candidate": "d", "outcome": "error", "note": "survived"}) + "\n")
+    measured = ledger.read(path, outcomes=("survived", "experiment-killed"))
+    assert [r["candidate"] for r in measured] == ["b", "c"]
+
+
 def _killable_writer(path: str) -> None:
     i = 0
     while True:
@@ -95,3 +106,30 @@ def test_edited_since_finds_files_changed_after_their_verdict(tmp_path):
     assert ledger.edited_since([rec]) == []
     cand.write_text("threshold: 0.5\n")  # criteria loosened after the result
     assert ledger.edited_since([rec]) == [rec]
+
+
+def test_theorem_verdicts_are_batched_and_measured_ones_written_at_once_in_order(tmp_path):
+    from pytest_obstacles.ledger import LedgerPlugin
+    from pytest_obstacles.verdict import Verdict
+
+    path = tmp_path / "l.jsonl"
+    plugin = LedgerPlugin(path, "run", "main")
+
+    def verdict(cid, outcome):
+        plugin.pytest_obstacles_verdict(None, Verdict(outcome=outcome, candidate_id=cid, reason="r"), None)
+
+    def ids():
+        return [r["candidate"] for r in ledger.read(path)]
+
+    verdict("k1", "theorem-killed")
+    verdict("k2", "theorem-killed")
+    assert ids() == []  # batched
+    verdict("m1", "survived")
+    assert ids() == ["k1", "k2", "m1"]  # the measured verdict flushes what came before it, in order
+    verdict("k3", "theorem-killed")
+    plugin.pytest_sessionfinish()
+    assert ids() == ["k1", "k2", "m1", "k3"]
+    plugin.BATCH = 2
+    verdict("k4", "theorem-killed")
+    verdict("k5", "theorem-killed")
+    assert ids()[-2:] == ["k4", "k5"]  # a full batch is written without waiting for the session's end
