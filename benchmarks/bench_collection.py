@@ -94,7 +94,7 @@ def main() -> None:
         "of each (bytecode caching on, as users have it), each round runs three "
         "pytest sessions in subprocesses, one after the other: an empty one, the candidates under "
         "`-m theorem_only` with the repository's Lean library and lock (gate trust from `lean/obstacles.lock.json`, "
-        "the default ledger written: one JSON line per verdict, appended in batches), and the trivial tests. "
+        "the default ledger written: one JSON line per verdict, written as it is known), and the trivial tests. "
         "Per-item times are the medians net of the empty session.\n\n"
         "```\n" + "\n".join(lines) + "\n```\n")
 

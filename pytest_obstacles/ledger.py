@@ -3,11 +3,11 @@
 Every verdict (theorem-killed, experiment-killed, survived, error) becomes one line with the
 candidate id, its file's sha256 as collected and as it is when the verdict is written (so a kill
 criterion edited after a result is visible), the metrics, the theorem or criterion, the device
-and the timings. Lines are written by a single ``os.write`` on an ``O_APPEND`` descriptor while
-holding an exclusive ``fcntl`` lock: concurrent workers never interleave. A measured verdict is
-written and fsync'd at once, so a run killed mid-way loses at most the experiment in flight;
-theorem kills are batched (see :class:`LedgerPlugin`). A line torn by a kill during the write is
-ended by the next append and skipped by :func:`read`.
+and the timings. Each verdict's line is written the moment the verdict is known, by a single
+``os.write`` on an ``O_APPEND`` descriptor while holding an exclusive ``fcntl`` lock: concurrent
+workers never interleave, and a run killed mid-way loses at most the candidate in flight. Measured
+verdicts are also fsync'd, so they survive the machine going down. A line torn by a kill during
+the write is ended by the next append and skipped by :func:`read`.
 
 Path: ``--obstacles-ledger PATH`` (or ini ``obstacles_ledger``); default
 ``<rootdir>/.obstacles/ledger.jsonl``; ``none`` turns the ledger off.
@@ -72,29 +72,68 @@ def append(path: Path | str, record: dict[str, Any], durable: bool = True) -> No
 
 def append_lines(path: Path | str, data: bytes, durable: bool = True) -> None:
     """Append whole encoded lines with one write under an exclusive lock (see :func:`append`)."""
+    fd = _open(path)
     try:
-        fd = os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o644)
-    except FileNotFoundError:  # the first line of a new ledger
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o644)
-    try:
-        if fcntl is not None:
-            fcntl.flock(fd, fcntl.LOCK_EX)
-        try:
-            size = os.fstat(fd).st_size
-            if size and os.pread(fd, 1, size - 1) != b"\n":
-                data = b"\n" + data  # a writer killed mid-line left a torn line: end it, keep ours whole
-            view = memoryview(data)
-            while view:  # a short write is only possible on odd filesystems; we still hold the lock
-                written = os.write(fd, view)
-                view = view[written:]
-            if durable:
-                os.fsync(fd)
-        finally:
-            if fcntl is not None:
-                fcntl.flock(fd, fcntl.LOCK_UN)
+        _write_locked(fd, data, durable)
     finally:
         os.close(fd)
+
+
+class Appender:
+    """A ledger file kept open for a session: :meth:`write` appends as :func:`append_lines` does,
+    without opening the file for every line. A ledger deleted or moved away (rotated) while open
+    is noticed before each write and the path reopened, so no line goes to a file nobody reads."""
+
+    def __init__(self, path: Path | str) -> None:
+        self.path = Path(path)
+        self._fd: int | None = None
+        self._id: tuple[int, int] = (0, 0)
+
+    def write(self, data: bytes, durable: bool = True) -> None:
+        if self._fd is not None:
+            try:
+                st = os.stat(self.path)
+                current = (st.st_dev, st.st_ino) == self._id
+            except OSError:
+                current = False
+            if not current:
+                self.close()
+        if self._fd is None:
+            self._fd = _open(self.path)
+            st = os.fstat(self._fd)
+            self._id = (st.st_dev, st.st_ino)
+        _write_locked(self._fd, data, durable)
+
+    def close(self) -> None:
+        if self._fd is not None:
+            fd, self._fd = self._fd, None
+            os.close(fd)
+
+
+def _open(path: Path | str) -> int:
+    try:
+        return os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o644)
+    except FileNotFoundError:  # the first line of a new ledger
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        return os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o644)
+
+
+def _write_locked(fd: int, data: bytes, durable: bool) -> None:
+    if fcntl is not None:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+    try:
+        size = os.fstat(fd).st_size
+        if size and os.pread(fd, 1, size - 1) != b"\n":
+            data = b"\n" + data  # a writer killed mid-line left a torn line: end it, keep ours whole
+        view = memoryview(data)
+        while view:  # a short write is only possible on odd filesystems; we still hold the lock
+            written = os.write(fd, view)
+            view = view[written:]
+        if durable:
+            os.fsync(fd)
+    finally:
+        if fcntl is not None:
+            fcntl.flock(fd, fcntl.LOCK_UN)
 
 
 def read(path: Path | str, outcomes: tuple[str, ...] | None = None) -> Iterator[dict[str, Any]]:
@@ -163,17 +202,10 @@ def ledger_path(config: pytest.Config) -> Path | None:
 
 
 class LedgerPlugin:
-    """Implements ``pytest_obstacles_verdict``: every verdict becomes one ledger line.
-
-    Measured verdicts (survived, experiment-killed) cost GPU time to redo: each is written and
-    fsync'd at once. Theorem kills and input errors are recomputed in milliseconds: their lines
-    are batched, up to :data:`BATCH` lines or :data:`BATCH_SECONDS`, and written before any
-    measured verdict and at the end of the session. A run killed mid-way thus loses at most the
-    experiment in flight and the last half second of theorem verdicts.
-    """
-
-    BATCH = 256
-    BATCH_SECONDS = 0.5
+    """Implements ``pytest_obstacles_verdict``: every verdict becomes one ledger line, written
+    at once. Measured verdicts (survived, experiment-killed) cost GPU time to redo and are also
+    fsync'd; theorem kills and input errors are recomputed in milliseconds and are not (an fsync
+    per line would cost more than deciding them)."""
 
     def __init__(self, path: Path | None, run_id: str, worker: str) -> None:
         self.path = path
@@ -181,8 +213,7 @@ class LedgerPlugin:
         self.worker = worker
         self._started: dict[str, float] = {}
         self.host = socket.gethostname()
-        self._pending: list[bytes] = []
-        self._pending_since = 0.0
+        self._file = Appender(path) if path is not None else None
 
     @classmethod
     def from_config(cls, config: pytest.Config) -> "LedgerPlugin":
@@ -207,30 +238,14 @@ class LedgerPlugin:
 
     @pytest.hookimpl
     def pytest_obstacles_verdict(self, candidate, verdict, config) -> None:
-        if self.path is None:
+        if self._file is None:
             return
         line = encode(self.record(candidate, verdict, config))
-        if verdict.outcome in (EXPERIMENT_KILLED, SURVIVED):
-            self._pending.append(line)
-            self.flush(durable=True)
-            return
-        if not self._pending:
-            self._pending_since = time.monotonic()
-        self._pending.append(line)
-        if len(self._pending) >= self.BATCH or time.monotonic() - self._pending_since >= self.BATCH_SECONDS:
-            self.flush()
+        self._file.write(line, durable=verdict.outcome in (EXPERIMENT_KILLED, SURVIVED))
 
-    def flush(self, durable: bool = False) -> None:
-        if self._pending and self.path is not None:
-            data, self._pending = b"".join(self._pending), []
-            append_lines(self.path, data, durable)
-
-    @pytest.hookimpl(tryfirst=True)
-    def pytest_sessionfinish(self) -> None:
-        self.flush()
-
-    def pytest_unconfigure(self) -> None:  # a session that ended before sessionfinish
-        self.flush()
+    def pytest_unconfigure(self) -> None:
+        if self._file is not None:
+            self._file.close()
 
     def record(self, candidate, verdict, config) -> dict[str, Any]:
         measurement = getattr(verdict, "measurement", None) or {}

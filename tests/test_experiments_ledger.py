@@ -108,7 +108,7 @@ def test_edited_since_finds_files_changed_after_their_verdict(tmp_path):
     assert ledger.edited_since([rec]) == [rec]
 
 
-def test_theorem_verdicts_are_batched_and_measured_ones_written_at_once_in_order(tmp_path):
+def test_every_verdict_is_on_disk_when_reported_and_a_rotated_ledger_is_reopened(tmp_path):
     from pytest_obstacles.ledger import LedgerPlugin
     from pytest_obstacles.verdict import Verdict
 
@@ -118,18 +118,20 @@ def test_theorem_verdicts_are_batched_and_measured_ones_written_at_once_in_order
     def verdict(cid, outcome):
         plugin.pytest_obstacles_verdict(None, Verdict(outcome=outcome, candidate_id=cid, reason="r"), None)
 
-    def ids():
-        return [r["candidate"] for r in ledger.read(path)]
+    def ids(p=path):
+        return [r["candidate"] for r in ledger.read(p)]
 
     verdict("k1", "theorem-killed")
-    verdict("k2", "theorem-killed")
-    assert ids() == []  # batched
+    assert ids() == ["k1"]  # readable by another process at once: nothing waits in a buffer
     verdict("m1", "survived")
-    assert ids() == ["k1", "k2", "m1"]  # the measured verdict flushes what came before it, in order
+    verdict("k2", "theorem-killed")
+    assert ids() == ["k1", "m1", "k2"]
+    path.rename(tmp_path / "l.1.jsonl")  # rotated by the user mid-session
     verdict("k3", "theorem-killed")
-    plugin.pytest_sessionfinish()
-    assert ids() == ["k1", "k2", "m1", "k3"]
-    plugin.BATCH = 2
-    verdict("k4", "theorem-killed")
-    verdict("k5", "theorem-killed")
-    assert ids()[-2:] == ["k4", "k5"]  # a full batch is written without waiting for the session's end
+    assert ids() == ["k3"] and ids(tmp_path / "l.1.jsonl") == ["k1", "m1", "k2"]
+    path.unlink()  # deleted mid-session
+    verdict("k4", "error")
+    assert ids() == ["k4"]
+    plugin.pytest_unconfigure()
+    verdict("k5", "theorem-killed")  # a verdict after the file was closed reopens it
+    assert ids() == ["k4", "k5"]
