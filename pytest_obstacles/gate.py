@@ -68,6 +68,9 @@ class Gate:
     - :meth:`lean_args`: the natural-number arguments of the Lean decision function,
     - :meth:`decide`: the exact Python mirror of that Lean function,
     - :meth:`explain`: the one-line reason with the numbers, for a kill.
+
+    All three must be pure functions of the values :meth:`reads` returns (no state, no I/O):
+    :meth:`covers` memoises ``decide`` and ``explain`` per distinct values.
     """
 
     name: ClassVar[str]

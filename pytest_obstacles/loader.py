@@ -143,6 +143,7 @@ def _no_gc() -> Iterator[None]:
 
 
 def parse_document(path: Path, text: str) -> Any:
+    """Parse one file by its suffix; raise ValueError with the parser's position on bad syntax."""
     suffix = path.suffix.lower()
     if suffix in (".yaml", ".yml"):
         try:

@@ -1,7 +1,6 @@
 """--candidates-changed-since in a real two-commit git repository."""
 
 import subprocess
-import textwrap
 
 import pytest
 

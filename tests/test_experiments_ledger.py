@@ -6,8 +6,6 @@ import json
 import multiprocessing as mp
 import os
 
-import pytest
-
 from pytest_obstacles import ledger
 
 WRITERS = 6

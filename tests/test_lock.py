@@ -15,7 +15,7 @@ from lean_support import FIXTURE_LEAN, REPO_LEAN, FakeBackend, FixGate, copy_lib
 from pytest_obstacles.cli import main as cli_main
 from pytest_obstacles.lean.check import compare_locks, lean_check
 from pytest_obstacles.lean.check_cli import builtin_gates
-from pytest_obstacles.lock import LockError, LockTrust, lock_path, read_lock, trust_from_lock, write_lock
+from pytest_obstacles.lock import LockError, lock_path, read_lock, trust_from_lock, write_lock
 
 
 @pytest.fixture

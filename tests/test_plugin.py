@@ -1,6 +1,5 @@
 """The plugin end to end through pytester: collection, verdicts, summary, strict mode, junitxml, xdist."""
 
-import sys
 import textwrap
 import xml.etree.ElementTree as ET
 
